@@ -1,0 +1,1 @@
+"""``python -m astrofm``: a thin command-line front for astrokeras and its recipes."""

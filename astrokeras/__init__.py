@@ -1,0 +1,45 @@
+"""astrokeras: simulation-pretrained foundation models for astronomical light curves (Keras 3).
+
+Data flows one way: files or simulations -> :class:`LightCurves` -> tokens -> batches -> encoder
+-> heads -> metrics -> tables.
+
+Example:
+    >>> import astrokeras as ak
+    >>> lcs = ak.LightCurves(["sn1"] * 2, [59000.0, 59003.0], ["ztf::g", "ztf::r"],
+    ...                      [1200.0, 1500.0], [30.0, 40.0])
+    >>> ak.Tokenizer().tokenize(lcs).values.shape
+    (2, 3)
+"""
+
+__version__ = "0.1.0"
+
+from astrokeras import bands, datasets, photometry, tokens  # noqa: F401
+from astrokeras.bands import get_band, known_bands, register_band, resolve_band
+from astrokeras.datasets import get_data_home
+from astrokeras.photometry import (
+    LightCurveError,
+    LightCurves,
+    ValidationReport,
+    flux_to_mag,
+    mag_to_flux,
+)
+from astrokeras.tokens import TokenizedLightCurves, Tokenizer
+
+__all__ = [
+    "LightCurveError",
+    "LightCurves",
+    "TokenizedLightCurves",
+    "Tokenizer",
+    "ValidationReport",
+    "bands",
+    "datasets",
+    "flux_to_mag",
+    "get_band",
+    "get_data_home",
+    "known_bands",
+    "mag_to_flux",
+    "photometry",
+    "register_band",
+    "resolve_band",
+    "tokens",
+]

@@ -1,0 +1,619 @@
+"""The canonical photometry schema: a set of light curves stored flat, one row per observation.
+
+Canonical observation columns (units in the names):
+
+==============  =======================================================================
+``object_id``   object identifier (str)
+``time_mjd``    time of observation, Modified Julian Date (days)
+``band``        canonical band name, ``"<survey>::<band>"`` (see :mod:`astrokeras.bands`)
+``flux``        flux on the SNANA FLUXCAL scale: AB magnitude m <-> flux 10**(-0.4 (m - 27.5))
+``flux_err``    one-sigma flux uncertainty, same scale
+==============  =======================================================================
+
+Per-object metadata is a :class:`pandas.DataFrame` indexed by ``object_id``; the columns
+astrokeras knows are ``survey``, ``label`` (class name), ``redshift``, and anything else the
+user brings is kept as is.
+
+One flux scale for every survey (AB, zero point 27.5) means the same object seen by ZTF and LSST
+has the same flux. Magnitudes are converted at the door by :func:`mag_to_flux`.
+
+Users hand in tables with the column names they already use; :data:`COLUMN_ALIASES` maps them
+onto the canonical names (``mjd``, ``filter``, ``passband``, ``fluxcal``, ``mag``/``magerr``, ...).
+
+Example:
+    >>> import pandas as pd
+    >>> from astrokeras.photometry import LightCurves
+    >>> table = pd.DataFrame({"snid": ["a", "a", "b"], "mjd": [1.0, 2.0, 1.5],
+    ...                       "filter": ["ztfg", "ztfr", "ztfg"], "mag": [18.0, 18.2, 19.0],
+    ...                       "magerr": [0.05, 0.05, 0.1]})
+    >>> lcs = LightCurves.from_table(table)
+    >>> len(lcs), lcs.lengths.tolist()
+    (2, [2, 1])
+    >>> round(float(lcs.flux[0]), 1)  # 10**(-0.4 * (18 - 27.5))
+    6309.6
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any, Iterable, Mapping
+
+import numpy as np
+import pandas as pd
+
+from astrokeras import bands as _bands
+
+__all__ = [
+    "ZERO_POINT_AB",
+    "COLUMN_ALIASES",
+    "OBSERVATION_COLUMNS",
+    "LightCurves",
+    "LightCurveError",
+    "ValidationReport",
+    "mag_to_flux",
+    "flux_to_mag",
+    "canonical_columns",
+]
+
+ZERO_POINT_AB = 27.5
+"""SNANA FLUXCAL zero point: flux = 10**(-0.4 (m_AB - 27.5))."""
+
+OBSERVATION_COLUMNS = ("object_id", "time_mjd", "band", "flux", "flux_err")
+
+#: Column names users bring -> canonical name. Lower-cased keys; matching is case-insensitive.
+COLUMN_ALIASES: dict[str, str] = {
+    **dict.fromkeys(["object_id", "objectid", "object", "snid", "id", "obj_id", "ztfid",
+                     "diaobjectid", "source_id", "name", "oid"], "object_id"),
+    **dict.fromkeys(["time_mjd", "mjd", "time", "ant_mjd", "jd_mjd", "expmjd", "t", "obsmjd",
+                     "midpointtai"], "time_mjd"),
+    **dict.fromkeys(["band", "filter", "passband", "flt", "fid", "ant_passband", "bandpass",
+                     "filtername"], "band"),
+    **dict.fromkeys(["flux", "fluxcal", "psflux", "flux_cal"], "flux"),
+    **dict.fromkeys(["flux_err", "fluxerr", "fluxcalerr", "flux_error", "fluxcal_err", "psfluxerr",
+                     "dflux", "flux_cal_err"], "flux_err"),
+    **dict.fromkeys(["mag", "magnitude", "ant_mag", "magpsf", "m"], "mag"),
+    **dict.fromkeys(["mag_err", "magerr", "ant_magerr", "sigmapsf", "magnitude_err", "dmag",
+                     "e_mag"], "mag_err"),
+    **dict.fromkeys(["survey", "telescope", "instrument"], "survey"),
+    **dict.fromkeys(["label", "class", "type", "target", "true_target", "sntype"], "label"),
+    **dict.fromkeys(["redshift", "z", "hostgal_specz", "true_z", "redshift_helio", "zhel"],
+                    "redshift"),
+}
+
+#: Sanity range for AB magnitudes handed in (outside: an error naming the object).
+MAG_RANGE_AB = (-2.0, 40.0)
+#: Largest |flux| accepted (FLUXCAL); 1e12 is m_AB = -2.5, brighter than any transient.
+MAX_ABS_FLUX = 1e12
+
+
+class LightCurveError(ValueError):
+    """Bad light-curve input; the message names the object(s) and the problem."""
+
+
+def mag_to_flux(mag, mag_err=None, zero_point: float = ZERO_POINT_AB):
+    """AB magnitude (and error) to flux (and error) on the FLUXCAL scale.
+
+    Args:
+        mag: AB magnitudes.
+        mag_err: one-sigma magnitude errors (optional).
+        zero_point: the magnitude of unit flux (27.5 for SNANA FLUXCAL).
+
+    Returns:
+        ``flux`` or ``(flux, flux_err)`` with ``flux_err = flux * ln(10) / 2.5 * mag_err``.
+
+    Example:
+        >>> mag_to_flux(27.5)
+        1.0
+    """
+    mag = np.asarray(mag, dtype=float)
+    flux = 10.0 ** (-0.4 * (mag - zero_point))
+    if mag_err is None:
+        return flux if flux.ndim else float(flux)
+    flux_err = flux * (np.log(10.0) / 2.5) * np.asarray(mag_err, dtype=float)
+    return flux, flux_err
+
+
+def flux_to_mag(flux, flux_err=None, zero_point: float = ZERO_POINT_AB):
+    """Flux (FLUXCAL) to AB magnitude; non-positive flux gives NaN (no magnitude exists).
+
+    Example:
+        >>> round(float(flux_to_mag(1.0)), 6)
+        27.5
+    """
+    flux = np.asarray(flux, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mag = np.where(flux > 0, zero_point - 2.5 * np.log10(np.where(flux > 0, flux, 1.0)), np.nan)
+        if flux_err is None:
+            return mag
+        mag_err = np.where(flux > 0, 2.5 / np.log(10.0) * np.asarray(flux_err) / flux, np.nan)
+    return mag, mag_err
+
+
+def canonical_columns(columns: Iterable[str], aliases: Mapping[str, str] | None = None) -> dict:
+    """Map user column names to canonical ones (only those that have a canonical meaning).
+
+    Raises:
+        LightCurveError: when two user columns map to the same canonical name.
+    """
+    table = dict(COLUMN_ALIASES)
+    if aliases:
+        table.update({k.lower(): v for k, v in aliases.items()})
+    mapping: dict[str, str] = {}
+    for col in columns:
+        canon = table.get(str(col).lower())
+        if canon is None:
+            continue
+        if canon in mapping.values():
+            first = next(k for k, v in mapping.items() if v == canon)
+            if str(first).lower() == canon:  # an exact canonical name wins over an alias
+                continue
+            if str(col).lower() != canon:
+                raise LightCurveError(
+                    f"columns {first!r} and {col!r} both mean {canon!r}; pass aliases= to say which"
+                )
+            del mapping[first]
+        mapping[col] = canon
+    return mapping
+
+
+@dataclasses.dataclass
+class ValidationReport:
+    """What :meth:`LightCurves.validate` repaired, with counts (documented repairs).
+
+    Attributes:
+        n_nonfinite: observations dropped for NaN/inf time, flux or flux_err.
+        n_bad_error: observations dropped for flux_err <= 0.
+        n_duplicates_merged: observations merged into another at the same (time, band)
+            by inverse-variance weighting.
+        n_unsorted_objects: objects whose observations were re-sorted by time.
+        dropped_objects: objects left with no observation (removed).
+        problems: per-object lines describing each repair.
+    """
+
+    n_nonfinite: int = 0
+    n_bad_error: int = 0
+    n_duplicates_merged: int = 0
+    n_unsorted_objects: int = 0
+    dropped_objects: list = dataclasses.field(default_factory=list)
+    problems: list = dataclasses.field(default_factory=list)
+
+    @property
+    def n_repaired(self) -> int:
+        return self.n_nonfinite + self.n_bad_error + self.n_duplicates_merged + self.n_unsorted_objects
+
+    def __str__(self) -> str:
+        return (
+            f"ValidationReport: {self.n_nonfinite} non-finite and {self.n_bad_error} non-positive-error "
+            f"observations dropped, {self.n_duplicates_merged} duplicates merged, "
+            f"{self.n_unsorted_objects} objects re-sorted, {len(self.dropped_objects)} empty objects dropped"
+        )
+
+
+class LightCurves:
+    """A set of light curves in the canonical schema, stored flat and sorted by (object, time).
+
+    Observations of one object are contiguous; ``offsets[i]:offsets[i+1]`` slices object ``i``.
+    Bands are stored as canonical names (object dtype array) and as stable integer codes.
+
+    Args:
+        object_id: per-observation object ids.
+        time_mjd: per-observation times (MJD, days).
+        band: per-observation band names (canonical names or aliases; ``survey`` in the metadata
+            resolves bare names like ``"g"``).
+        flux: per-observation flux (FLUXCAL).
+        flux_err: per-observation flux error (FLUXCAL).
+        metadata: per-object table indexed by object id (optional). Objects that appear only in
+            the metadata are kept as objects without observations only if ``allow_empty``.
+        survey: default survey to resolve bare band names with, when the metadata has none.
+
+    Example:
+        >>> lcs = LightCurves(["a", "a"], [0.0, 1.0], ["ztf::g", "ztf::r"], [10.0, 12.0], [1.0, 1.0])
+        >>> lcs["a"].flux.tolist()
+        [10.0, 12.0]
+    """
+
+    def __init__(self, object_id, time_mjd, band, flux, flux_err, metadata: pd.DataFrame | None = None,
+                 survey: str | None = None, *, _trusted: bool = False):
+        object_id = np.asarray(object_id).astype(str).astype(object)
+        n = object_id.shape[0]
+        cols = {"time_mjd": time_mjd, "flux": flux, "flux_err": flux_err}
+        arrays = {}
+        for name, values in cols.items():
+            arr = np.asarray(values, dtype=np.float64)
+            if arr.shape != (n,):
+                raise LightCurveError(f"column {name!r} has shape {arr.shape}, expected ({n},)")
+            arrays[name] = arr
+        band = np.asarray(band, dtype=object)
+        if band.shape != (n,):
+            raise LightCurveError(f"column 'band' has shape {band.shape}, expected ({n},)")
+
+        if _trusted:
+            self._ids = pd.unique(object_id) if n else np.array([], dtype=object)
+            order = None
+        else:
+            # group by object (first-appearance order), then by time; stable
+            codes, uniques = pd.factorize(object_id, sort=False)
+            self._ids = np.asarray(uniques, dtype=object)
+            order = np.lexsort((arrays["time_mjd"], codes)) if n else np.arange(0)
+        if order is not None:
+            object_id = object_id[order]
+            band = band[order]
+            arrays = {k: v[order] for k, v in arrays.items()}
+        self._object_id = object_id
+        self.time_mjd = arrays["time_mjd"]
+        self.flux = arrays["flux"]
+        self.flux_err = arrays["flux_err"]
+
+        self.metadata = _align_metadata(metadata, self._ids)
+        if _trusted:
+            self.band = band
+        else:
+            self.band = self._resolve_bands(band, survey)
+        self.band_code = _bands.band_index(self.band) if n else np.zeros(0, dtype=np.int16)
+        starts = np.flatnonzero(np.r_[True, object_id[1:] != object_id[:-1]]) if n else np.zeros(0, int)
+        self.offsets = np.r_[starts, n].astype(np.int64)
+        if len(self.offsets) - 1 != len(self._ids):
+            raise LightCurveError("internal error: object grouping mismatch")  # pragma: no cover
+
+    # ------------------------------------------------------------------ construction
+    def _resolve_bands(self, band: np.ndarray, survey: str | None) -> np.ndarray:
+        if band.size == 0:
+            return band
+        meta_survey = None
+        if "survey" in self.metadata.columns and self.metadata["survey"].notna().any():
+            lengths = np.diff(np.r_[np.flatnonzero(np.r_[True, self._object_id[1:] != self._object_id[:-1]]),
+                                    band.size])
+            meta_survey = np.repeat(self.metadata["survey"].astype(str).str.lower().to_numpy(), lengths)
+        band_str = band.astype(str)
+        if meta_survey is None:
+            try:
+                return _bands.resolve_bands(band_str, survey)
+            except _bands.UnknownBandError as err:
+                bad = _first_bad_band(band_str, None if survey is None else np.full(band.size, survey))
+                raise _bands.UnknownBandError(
+                    f"object {self._object_id[bad]!r}: {err}") from None
+        pairs = pd.DataFrame({"b": band_str, "s": meta_survey})
+        uniq = pairs.drop_duplicates()
+        table = {}
+        for b, s in zip(uniq["b"], uniq["s"]):
+            try:
+                table[(b, s)] = _bands.resolve_band(b, None if s in ("nan", "none", "") else s)
+            except _bands.UnknownBandError as err:
+                idx = np.flatnonzero((band_str == b) & (meta_survey == s))[0]
+                raise _bands.UnknownBandError(f"object {self._object_id[idx]!r}: {err}") from None
+        return np.array([table[(b, s)] for b, s in zip(band_str, meta_survey)], dtype=object)
+
+    @classmethod
+    def from_table(cls, table: Any, metadata: Any = None, aliases: Mapping[str, str] | None = None,
+                   survey: str | None = None, object_id: str | None = None) -> "LightCurves":
+        """Build from a pandas DataFrame, astropy Table, dict of arrays or numpy structured array.
+
+        Column names are mapped through :data:`COLUMN_ALIASES` (plus ``aliases``). Either
+        ``flux``/``flux_err`` or ``mag``/``mag_err`` must be present; magnitudes are converted
+        with :func:`mag_to_flux`. Extra per-observation columns are ignored; per-object columns
+        (``survey``, ``label``, ``redshift``) found in the table are moved into the metadata.
+
+        Args:
+            table: observations.
+            metadata: per-object table (any of the same types), joined on ``object_id``.
+            aliases: extra ``{user_name: canonical_name}`` mappings.
+            survey: survey for resolving bare band names such as ``"g"``.
+            object_id: give this id to every row when the table holds one light curve and has
+                no id column.
+
+        Raises:
+            LightCurveError: missing columns, magnitudes outside a physical range, and the like,
+                naming the object.
+        """
+        df = _to_dataframe(table)
+        mapping = canonical_columns(df.columns, aliases)
+        df = df.rename(columns=mapping)
+        if "object_id" not in df.columns:
+            if object_id is None:
+                raise LightCurveError(
+                    "the table has no object id column (looked for: "
+                    + ", ".join(sorted(k for k, v in COLUMN_ALIASES.items() if v == "object_id"))
+                    + "); pass object_id='name' for a single light curve or aliases={'col': 'object_id'}"
+                )
+            df["object_id"] = object_id
+        missing = [c for c in ("time_mjd", "band") if c not in df.columns]
+        if missing:
+            raise LightCurveError(f"the table has no {missing} column(s); columns are {list(df.columns)}")
+        ids = df["object_id"].astype(str).to_numpy()
+        if "flux" in df.columns:
+            if "flux_err" not in df.columns:
+                raise LightCurveError("the table has 'flux' but no flux error column")
+            flux = df["flux"].to_numpy(dtype=float)
+            flux_err = df["flux_err"].to_numpy(dtype=float)
+        elif "mag" in df.columns:
+            if "mag_err" not in df.columns:
+                raise LightCurveError("the table has 'mag' but no magnitude error column")
+            mag = df["mag"].to_numpy(dtype=float)
+            finite = np.isfinite(mag)
+            bad = finite & ((mag < MAG_RANGE_AB[0]) | (mag > MAG_RANGE_AB[1]))
+            if bad.any():
+                i = int(np.flatnonzero(bad)[0])
+                raise LightCurveError(
+                    f"object {ids[i]!r}: magnitude {mag[i]} is outside the physical range "
+                    f"{MAG_RANGE_AB} (AB); {int(bad.sum())} such values in the table"
+                )
+            flux, flux_err = mag_to_flux(mag, df["mag_err"].to_numpy(dtype=float))
+        else:
+            raise LightCurveError(
+                f"the table needs flux/flux_err or mag/mag_err columns; it has {list(df.columns)}"
+            )
+        meta = None
+        per_object = [c for c in ("survey", "label", "redshift") if c in df.columns]
+        if per_object:
+            meta = df[["object_id", *per_object]].drop_duplicates("object_id").set_index("object_id")
+            meta.index = meta.index.astype(str)
+        if metadata is not None:
+            user_meta = _metadata_frame(metadata, aliases)
+            meta = user_meta if meta is None else user_meta.combine_first(meta)
+        return cls(ids, df["time_mjd"].to_numpy(dtype=float), df["band"].to_numpy(), flux, flux_err,
+                   metadata=meta, survey=survey)
+
+    @classmethod
+    def concat(cls, parts: Iterable["LightCurves"]) -> "LightCurves":
+        """Concatenate sets; object ids must be distinct across parts."""
+        parts = list(parts)
+        if not parts:
+            return cls.empty()
+        ids = np.concatenate([p._ids for p in parts])
+        if len(pd.unique(ids)) != len(ids):
+            dup = pd.Series(ids)[pd.Series(ids).duplicated()].iloc[0]
+            raise LightCurveError(f"object {dup!r} appears in more than one part")
+        meta = pd.concat([p.metadata for p in parts])
+        return cls(np.concatenate([p._object_id for p in parts]),
+                   np.concatenate([p.time_mjd for p in parts]),
+                   np.concatenate([p.band for p in parts]),
+                   np.concatenate([p.flux for p in parts]),
+                   np.concatenate([p.flux_err for p in parts]), metadata=meta, _trusted=True)
+
+    @classmethod
+    def empty(cls) -> "LightCurves":
+        """A well-typed set with no objects."""
+        return cls([], [], [], [], [], _trusted=True)
+
+    # ------------------------------------------------------------------ access
+    @property
+    def object_ids(self) -> np.ndarray:
+        """Object ids, in storage order."""
+        return self._ids
+
+    @property
+    def object_id(self) -> np.ndarray:
+        """Per-observation object id."""
+        return self._object_id
+
+    @property
+    def lengths(self) -> np.ndarray:
+        """Number of observations of each object."""
+        return np.diff(self.offsets)
+
+    @property
+    def n_observations(self) -> int:
+        return int(self.offsets[-1]) if len(self.offsets) else 0
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    def __repr__(self) -> str:
+        surveys = ""
+        if "survey" in self.metadata.columns:
+            surveys = ", surveys=" + ",".join(sorted(map(str, self.metadata["survey"].dropna().unique())))
+        return f"LightCurves({len(self)} objects, {self.n_observations} observations{surveys})"
+
+    def index_of(self, object_id: str) -> int:
+        pos = np.flatnonzero(self._ids == str(object_id))
+        if pos.size == 0:
+            raise KeyError(f"no object {object_id!r} in this set of {len(self)} light curves")
+        return int(pos[0])
+
+    def __getitem__(self, object_id: str) -> pd.DataFrame:
+        """Observations of one object as a DataFrame with the canonical columns."""
+        i = self.index_of(object_id)
+        sl = slice(self.offsets[i], self.offsets[i + 1])
+        return pd.DataFrame({"time_mjd": self.time_mjd[sl], "band": self.band[sl],
+                             "flux": self.flux[sl], "flux_err": self.flux_err[sl]})
+
+    @property
+    def photometry(self) -> pd.DataFrame:
+        """All observations as one DataFrame with the canonical columns."""
+        return pd.DataFrame({"object_id": self._object_id, "time_mjd": self.time_mjd,
+                             "band": self.band, "flux": self.flux, "flux_err": self.flux_err})
+
+    def subset(self, selector) -> "LightCurves":
+        """A new set with the objects picked by a boolean mask, integer positions or ids."""
+        sel = np.asarray(selector)
+        if sel.dtype == bool:
+            if sel.shape != (len(self),):
+                raise LightCurveError(f"boolean selector has shape {sel.shape}, expected ({len(self)},)")
+            positions = np.flatnonzero(sel)
+        elif sel.dtype.kind in "iu":
+            positions = sel.astype(np.int64)
+        else:
+            lookup = pd.Index(self._ids)
+            positions = lookup.get_indexer(sel.astype(str))
+            if (positions < 0).any():
+                raise KeyError(f"no object {sel[positions < 0][0]!r} in this set")
+        lengths = self.lengths[positions]
+        starts = self.offsets[positions]
+        rows = (np.repeat(starts - np.cumsum(np.r_[0, lengths[:-1]]), lengths)
+                + np.arange(lengths.sum())) if len(positions) else np.zeros(0, dtype=np.int64)
+        out = LightCurves.__new__(LightCurves)
+        out._ids = self._ids[positions]
+        out._object_id = self._object_id[rows]
+        out.time_mjd = self.time_mjd[rows]
+        out.flux = self.flux[rows]
+        out.flux_err = self.flux_err[rows]
+        out.band = self.band[rows]
+        out.band_code = self.band_code[rows]
+        out.offsets = np.r_[0, np.cumsum(lengths)].astype(np.int64)
+        out.metadata = self.metadata.iloc[positions].copy()
+        return out
+
+    def labels(self, column: str = "label") -> np.ndarray:
+        """A metadata column as an array aligned with :attr:`object_ids` (NaN where missing)."""
+        if column not in self.metadata.columns:
+            raise KeyError(f"metadata has no column {column!r}; columns are {list(self.metadata.columns)}")
+        return self.metadata[column].to_numpy()
+
+    # ------------------------------------------------------------------ validation
+    def validate(self, policy: str = "repair") -> tuple["LightCurves", ValidationReport]:
+        """Check every observation; repair (documented) or raise.
+
+        Repairs, each counted in the returned :class:`ValidationReport`:
+
+        * NaN/inf time, flux or flux_err: the observation is dropped;
+        * flux_err <= 0 (no valid uncertainty): the observation is dropped;
+        * several observations at the same (time, band): merged into one by inverse-variance
+          weighted mean (error 1/sqrt(sum 1/sigma^2));
+        * unsorted times: re-sorted (construction already sorts; counted for the user's data);
+        * an object left with no observation is removed and listed.
+
+        Never repaired (always an error naming the object): |flux| above ``MAX_ABS_FLUX``.
+
+        Args:
+            policy: ``"repair"`` (default) or ``"raise"`` (the first problem raises
+                :class:`LightCurveError` naming the object).
+
+        Returns:
+            ``(clean_light_curves, report)``.
+        """
+        if policy not in ("repair", "raise"):
+            raise ValueError(f"policy must be 'repair' or 'raise', got {policy!r}")
+        report = ValidationReport()
+        obj = self._object_id
+        big = np.isfinite(self.flux) & (np.abs(self.flux) > MAX_ABS_FLUX)
+        if big.any():
+            i = int(np.flatnonzero(big)[0])
+            raise LightCurveError(
+                f"object {obj[i]!r}: |flux| = {abs(self.flux[i]):.3g} exceeds {MAX_ABS_FLUX:.0e} "
+                "(FLUXCAL, zero point 27.5) - is it in another unit?"
+            )
+        nonfinite = ~(np.isfinite(self.time_mjd) & np.isfinite(self.flux) & np.isfinite(self.flux_err))
+        bad_err = ~nonfinite & ~(self.flux_err > 0)
+        for mask, what, attr in ((nonfinite, "non-finite time/flux/flux_err", "n_nonfinite"),
+                                 (bad_err, "flux_err <= 0", "n_bad_error")):
+            if mask.any():
+                setattr(report, attr, int(mask.sum()))
+                per_obj = pd.Series(obj[mask]).value_counts(sort=False)
+                if policy == "raise":
+                    raise LightCurveError(
+                        f"object {per_obj.index[0]!r}: {per_obj.iloc[0]} observation(s) with {what}"
+                        + (f" (and {len(per_obj) - 1} more objects)" if len(per_obj) > 1 else ""))
+                report.problems += [f"{o}: dropped {c} observation(s) with {what}" for o, c in per_obj.items()]
+        keep = ~(nonfinite | bad_err)
+        df = self.photometry[keep]
+        # duplicates at the same (object, time, band)
+        dup = df.duplicated(["object_id", "time_mjd", "band"], keep=False)
+        if dup.any():
+            n_extra = int(dup.sum() - df[dup].groupby(["object_id", "time_mjd", "band"]).ngroups)
+            if policy == "raise":
+                raise LightCurveError(
+                    f"object {df.loc[dup, 'object_id'].iloc[0]!r}: several observations at the same "
+                    "time and band")
+            report.n_duplicates_merged = n_extra
+            for o in pd.unique(df.loc[dup, "object_id"]):
+                report.problems.append(f"{o}: merged observations at duplicate (time, band)")
+            df = _merge_duplicates(df)
+        dropped = [o for o in self._ids if o not in set(pd.unique(df["object_id"]))] if len(df) < len(
+            self._object_id) else []
+        if dropped:
+            if policy == "raise":
+                raise LightCurveError(f"object {dropped[0]!r} has no valid observation")
+            report.dropped_objects = dropped
+            report.problems += [f"{o}: no valid observation left; object removed" for o in dropped]
+        kept_ids = [o for o in self._ids if o not in set(dropped)]
+        meta = self.metadata.loc[kept_ids] if dropped else self.metadata
+        if not report.n_repaired and not dropped:
+            return self, report
+        clean = LightCurves(df["object_id"].to_numpy(), df["time_mjd"].to_numpy(), df["band"].to_numpy(),
+                            df["flux"].to_numpy(), df["flux_err"].to_numpy(), metadata=meta, _trusted=False)
+        return clean, report
+
+    # ------------------------------------------------------------------ I/O
+    def to_parquet(self, path: str) -> None:
+        """Write observations to ``path`` and metadata to ``path`` with suffix ``.meta.parquet``."""
+        photometry = self.photometry
+        photometry["band"] = photometry["band"].astype("category")
+        photometry.to_parquet(path, index=False)
+        self.metadata.to_parquet(_meta_path(path))
+
+    @classmethod
+    def read_parquet(cls, path: str) -> "LightCurves":
+        """Read a set written by :meth:`to_parquet`."""
+        df = pd.read_parquet(path)
+        meta = pd.read_parquet(_meta_path(path))
+        return cls(df["object_id"].to_numpy(), df["time_mjd"].to_numpy(), df["band"].astype(str).to_numpy(),
+                   df["flux"].to_numpy(), df["flux_err"].to_numpy(), metadata=meta)
+
+
+# ---------------------------------------------------------------------- helpers
+def _meta_path(path: str) -> str:
+    path = str(path)
+    return (path[: -len(".parquet")] if path.endswith(".parquet") else path) + ".meta.parquet"
+
+
+def _first_bad_band(band_str: np.ndarray, surveys) -> int:
+    for i, b in enumerate(band_str):
+        try:
+            _bands.resolve_band(b, None if surveys is None else surveys[i])
+        except _bands.UnknownBandError:
+            return i
+    return 0  # pragma: no cover
+
+
+def _merge_duplicates(df: pd.DataFrame) -> pd.DataFrame:
+    w = 1.0 / df["flux_err"].to_numpy() ** 2
+    tmp = df.assign(_w=w, _wf=w * df["flux"].to_numpy())
+    g = tmp.groupby(["object_id", "time_mjd", "band"], sort=False, observed=True)
+    out = g[["_w", "_wf"]].sum().reset_index()
+    out["flux"] = out["_wf"] / out["_w"]
+    out["flux_err"] = 1.0 / np.sqrt(out["_w"])
+    return out[["object_id", "time_mjd", "band", "flux", "flux_err"]]
+
+
+def _to_dataframe(table: Any) -> pd.DataFrame:
+    if isinstance(table, pd.DataFrame):
+        return table.reset_index(drop=not isinstance(table.index, pd.RangeIndex) and table.index.name is None)
+    if hasattr(table, "to_pandas"):  # astropy Table
+        return table.to_pandas()
+    if isinstance(table, np.ndarray) and table.dtype.names:
+        return pd.DataFrame({n: table[n] for n in table.dtype.names})
+    if isinstance(table, Mapping):
+        return pd.DataFrame(dict(table))
+    raise LightCurveError(
+        f"cannot read light curves from a {type(table).__name__}; pass a pandas DataFrame, an astropy "
+        "Table, a dict of arrays or a numpy structured array"
+    )
+
+
+def _metadata_frame(metadata: Any, aliases: Mapping[str, str] | None) -> pd.DataFrame:
+    meta = _to_dataframe(metadata) if not isinstance(metadata, pd.DataFrame) else metadata.copy()
+    if meta.index.name is not None and str(meta.index.name).lower() in COLUMN_ALIASES:
+        meta = meta.reset_index()
+    mapping = canonical_columns(meta.columns, aliases)
+    mapping = {k: v for k, v in mapping.items() if v in ("object_id", "survey", "label", "redshift")}
+    meta = meta.rename(columns=mapping)
+    if "object_id" not in meta.columns:
+        raise LightCurveError(f"metadata has no object id column; columns are {list(meta.columns)}")
+    meta["object_id"] = meta["object_id"].astype(str)
+    if meta["object_id"].duplicated().any():
+        raise LightCurveError(
+            f"metadata lists object {meta.loc[meta['object_id'].duplicated(), 'object_id'].iloc[0]!r} twice")
+    return meta.set_index("object_id")
+
+
+def _align_metadata(metadata: pd.DataFrame | None, ids: np.ndarray) -> pd.DataFrame:
+    index = pd.Index(ids, name="object_id", dtype=object)
+    if metadata is None:
+        return pd.DataFrame(index=index)
+    meta = metadata if isinstance(metadata, pd.DataFrame) else _metadata_frame(metadata, None)
+    meta = meta.copy()
+    meta.index = meta.index.astype(str)
+    meta.index.name = "object_id"
+    if meta.index.duplicated().any():
+        raise LightCurveError(f"metadata lists object {meta.index[meta.index.duplicated()][0]!r} twice")
+    return meta.reindex(index)
