@@ -267,7 +267,7 @@ def resolve_band(name: str, survey: str | None = None) -> str:
             return _ALIASES[k]
     where = f" for survey {survey!r}" if survey else ""
     raise UnknownBandError(
-        f"unknown band {name!r}{where}. Known bands: {', '.join(_ORDER)}. "
+        f"unknown band {str(name)!r}{where}. Known bands: {', '.join(_ORDER)}. "
         "Register a new one with astrokeras.bands.register_band()."
     )
 
