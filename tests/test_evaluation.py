@@ -94,3 +94,29 @@ def test_anomaly_detector_separates_outliers(per_class):
     assert auroc > 0.9
     with pytest.raises(ValueError):
         LatentAnomalyDetector(per_class=True).fit(normal)
+
+
+def test_light_curve_features_baseline():
+    from astrokeras.features import light_curve_features
+    from astrokeras.photometry import LightCurves
+
+    rng = np.random.default_rng(1)
+    t = np.linspace(0, 100, 40)
+
+    def bazin(t0, rise, fall):
+        return 1000 * np.exp(-(t - t0) / fall) / (1 + np.exp(-(t - t0) / rise))
+
+    ids, times, bands_, flux = [], [], [], []
+    for i, (rise, fall) in enumerate([(2, 15), (8, 60)]):
+        f = bazin(30, rise, fall) + rng.normal(0, 5, t.size)
+        ids += [f"o{i}"] * t.size; times += list(t); bands_ += ["ztf::g", "ztf::r"] * 20; flux += list(f)
+    ids += ["short"]; times += [1.0]; bands_ += ["ztf::g"]; flux += [10.0]
+    lcs = LightCurves(ids, times, bands_, flux, np.full(len(ids), 5.0))
+    feats = light_curve_features(lcs, bands=["ztf::r", "ztf::g"])
+    assert list(feats.index) == ["o0", "o1", "short"]
+    fall = feats["ztf::g_bazin_fit_fall_time"]
+    assert fall["o0"] < fall["o1"]  # the slow decliner is recovered as slower
+    assert feats.loc["short"].filter(like="ztf::g_").drop("ztf::g_log10_peak_flux").isna().all()  # too few: NaN
+    assert feats.loc["short", "ztf::g_log10_peak_flux"] == 1.0
+    assert feats.loc["short", "n_observations"] == 1.0
+    assert "color_ztf::g_minus_ztf::r" in feats.columns  # bands ordered by wavelength
