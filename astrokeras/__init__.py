@@ -43,3 +43,24 @@ __all__ = [
     "resolve_band",
     "tokens",
 ]
+
+
+# TensorFlow-backed and optional modules load on first use, so `import astrokeras` stays light
+# (and imports cleanly under KERAS_BACKEND=jax): astrokeras.make_dataset, astrokeras.pipeline, ...
+_LAZY = {
+    "pipeline": ("astrokeras.pipeline", None),
+    "make_dataset": ("astrokeras.pipeline", "make_dataset"),
+    "dataset_from_light_curves": ("astrokeras.pipeline", "dataset_from_light_curves"),
+    "weights": ("astrokeras.weights", None),
+    "class_weights": ("astrokeras.weights", "class_weights"),
+}
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        import importlib
+
+        module_name, attr = _LAZY[name]
+        module = importlib.import_module(module_name)
+        return module if attr is None else getattr(module, attr)
+    raise AttributeError(f"module 'astrokeras' has no attribute {name!r}")

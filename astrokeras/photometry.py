@@ -518,14 +518,15 @@ class LightCurves:
             for o in pd.unique(df.loc[dup, "object_id"]):
                 report.problems.append(f"{o}: merged observations at duplicate (time, band)")
             df = _merge_duplicates(df)
-        dropped = [o for o in self._ids if o not in set(pd.unique(df["object_id"]))] if len(df) < len(
-            self._object_id) else []
+        present = set(pd.unique(df["object_id"])) if len(df) < len(self._object_id) else None
+        dropped = [o for o in self._ids if o not in present] if present is not None else []
         if dropped:
             if policy == "raise":
                 raise LightCurveError(f"object {dropped[0]!r} has no valid observation")
             report.dropped_objects = dropped
             report.problems += [f"{o}: no valid observation left; object removed" for o in dropped]
-        kept_ids = [o for o in self._ids if o not in set(dropped)]
+        dropped_set = set(dropped)
+        kept_ids = [o for o in self._ids if o not in dropped_set]
         meta = self.metadata.loc[kept_ids] if dropped else self.metadata
         if not report.n_repaired and not dropped:
             return self, report
