@@ -35,6 +35,7 @@ __all__ = [
     "interval_coverage",
     "knn_regress",
     "ResultTable",
+    "markdown_table",
 ]
 
 
@@ -202,15 +203,17 @@ class ResultTable:
         self.frame().to_csv(os.path.join(workdir, f"{name}.csv"), index=False)
         summary = self.summary(**summary_kwargs)
         with open(os.path.join(workdir, f"{name}.md"), "w") as fh:
-            fh.write(_markdown(summary))
+            fh.write(markdown_table(summary))
         return summary
 
 
-def _markdown(df: pd.DataFrame) -> str:
+def markdown_table(df: pd.DataFrame, float_format: str = "{:.4g}") -> str:
+    """A DataFrame as a GitHub Markdown table (index as the first column)."""
     if df.empty:
         return "(no results)\n"
     cols = [df.index.name or ""] + [str(c) for c in df.columns]
     lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
     for idx, row in df.iterrows():
-        lines.append("| " + " | ".join([str(idx)] + [str(v) for v in row]) + " |")
+        cells = [float_format.format(v) if isinstance(v, (float, np.floating)) else str(v) for v in row]
+        lines.append("| " + " | ".join([str(idx)] + cells) + " |")
     return "\n".join(lines) + "\n"
