@@ -25,9 +25,25 @@ from astrokeras.photometry import (
 )
 from astrokeras.tokens import TokenizedLightCurves, Tokenizer
 
+# Keras layers, losses and models: imported eagerly so that every serializable class is
+# registered (package "astrokeras") and keras.models.load_model finds it after `import astrokeras`.
+from astrokeras import layers, losses, models  # noqa: F401,E402
+from astrokeras.models import (  # noqa: E402
+    AdversarialClassifier,
+    Classifier,
+    ContrastiveClassifier,
+    GRUEncoder,
+    Regressor,
+)
+
 __all__ = [
+    "AdversarialClassifier",
+    "Classifier",
+    "ContrastiveClassifier",
+    "GRUEncoder",
     "LightCurveError",
     "LightCurves",
+    "Regressor",
     "TokenizedLightCurves",
     "Tokenizer",
     "ValidationReport",
@@ -37,7 +53,10 @@ __all__ = [
     "get_band",
     "get_data_home",
     "known_bands",
+    "layers",
+    "losses",
     "mag_to_flux",
+    "models",
     "photometry",
     "register_band",
     "resolve_band",
@@ -48,11 +67,25 @@ __all__ = [
 # TensorFlow-backed and optional modules load on first use, so `import astrokeras` stays light
 # (and imports cleanly under KERAS_BACKEND=jax): astrokeras.make_dataset, astrokeras.pipeline, ...
 _LAZY = {
+    "anomaly": ("astrokeras.anomaly", None),
+    "evaluation": ("astrokeras.evaluation", None),
+    "features": ("astrokeras.features", None),
+    "presets": ("astrokeras.presets", None),
+    "list_encoders": ("astrokeras.presets", "list_encoders"),
+    "load_encoder": ("astrokeras.presets", "load_encoder"),
+    "training": ("astrokeras.training", None),
+    "pretrain": ("astrokeras.training", "pretrain"),
+    "finetune": ("astrokeras.training", "finetune"),
+    "alignment": ("astrokeras.alignment", None),
+    "alignment_report": ("astrokeras.alignment", "alignment_report"),
     "pipeline": ("astrokeras.pipeline", None),
     "make_dataset": ("astrokeras.pipeline", "make_dataset"),
     "dataset_from_light_curves": ("astrokeras.pipeline", "dataset_from_light_curves"),
     "weights": ("astrokeras.weights", None),
     "class_weights": ("astrokeras.weights", "class_weights"),
+    "simulation": ("astrokeras.simulation", None),
+    "simulate": ("astrokeras.simulation", "simulate"),
+    "simulate_preset": ("astrokeras.simulation", "simulate_preset"),
 }
 
 

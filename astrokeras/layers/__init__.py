@@ -1,0 +1,5 @@
+"""Small reusable Keras layers (registered serializable under the ``astrokeras`` package)."""
+
+from astrokeras.layers.gradient_reversal import GradientReversal
+
+__all__ = ["GradientReversal"]

@@ -1,0 +1,100 @@
+"""Tests of astrokeras.models.GRUEncoder: Keras checks and masking semantics."""
+
+from __future__ import annotations
+
+import inspect
+
+import keras
+import numpy as np
+import pytest
+from keras_helpers import make_sequence_inputs, run_keras_model_checks
+
+from astrokeras.models import GRUEncoder
+
+TINY = dict(gru_units=8, dense_units=(8,), latent_dim=6)
+
+
+def _encode(encoder, values, mask):
+    return np.asarray(encoder({"values": values, "mask": mask}, training=False))
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [dict(n_features=3, **TINY),
+     dict(n_features=4, gru_units=4, n_gru_layers=2, dense_units=(8, 4), latent_dim=5,
+          dropout=0.1, latent_activation="tanh")],
+)
+def test_encoder_keras_checks(kwargs, tmp_path):
+    inputs = make_sequence_inputs(batch=2, length=9, n_features=kwargs["n_features"])
+    model, reloaded = run_keras_model_checks(
+        lambda: GRUEncoder(**kwargs), inputs, tmp_path,
+        expected_output_shape=(kwargs["latent_dim"],),
+    )
+    assert reloaded.n_gru_layers == model.n_gru_layers
+
+
+def test_get_config_is_exactly_the_constructor_arguments():
+    encoder = GRUEncoder(n_features=4, **TINY)
+    config = encoder.get_config()
+    parameters = set(inspect.signature(GRUEncoder.__init__).parameters) - {"self", "kwargs"}
+    assert set(config) == parameters
+    assert config["n_features"] == 4 and config["dense_units"] == [8]
+    assert GRUEncoder.from_config(config).get_config() == config
+
+
+def test_paper_defaults_and_stable_layer_names():
+    encoder = GRUEncoder()
+    names = [layer.name for layer in encoder.layers]
+    assert names == ["values", "mask", "gru", "dense_0", "latent"]
+    assert encoder.get_layer("gru").units == 100
+    assert encoder.output_shape == (None, 128)
+    # GRU(100) on 3 inputs + Dense(100->128) + Dense(128->128)
+    assert encoder.count_params() == 3 * (100 * (3 + 100) + 2 * 100) + 100 * 128 + 128 + 128 * 129
+    assert not any(isinstance(layer, keras.layers.Masking) for layer in encoder.layers)
+
+
+def test_padding_does_not_change_the_output():
+    encoder = GRUEncoder(**TINY)
+    rng = np.random.default_rng(0)
+    values = rng.normal(size=(1, 5, 3)).astype("float32")
+    unpadded = _encode(encoder, values, np.ones((1, 5), bool))
+    for pad in (1, 11):
+        junk = rng.normal(size=(1, pad, 3)).astype("float32") * 100  # padded values are garbage
+        padded_values = np.concatenate([values, junk], axis=1)
+        padded_mask = np.concatenate([np.ones((1, 5), bool), np.zeros((1, pad), bool)], axis=1)
+        padded = _encode(encoder, padded_values, padded_mask)
+        np.testing.assert_allclose(padded, unpadded, atol=1e-6)
+
+
+def test_rows_are_independent_of_batch_padding():
+    encoder = GRUEncoder(**TINY)
+    inputs = make_sequence_inputs(batch=3, length=8, seed=5)
+    batched = _encode(encoder, inputs["values"], inputs["mask"])
+    for row in range(3):
+        n = int(inputs["mask"][row].sum())
+        alone = _encode(encoder, inputs["values"][row:row + 1, :n], inputs["mask"][row:row + 1, :n])
+        np.testing.assert_allclose(batched[row:row + 1], alone, atol=1e-6)
+
+
+def test_real_zero_token_is_not_masked():
+    encoder = GRUEncoder(**TINY)
+    values = np.random.default_rng(1).normal(size=(1, 4, 3)).astype("float32")
+    with_zero = values.copy()
+    with_zero[0, 2] = 0.0  # a real observation whose three channels are all zero
+    mask = np.ones((1, 4), bool)
+    dropped = np.delete(with_zero, 2, axis=1)
+    out_zero = _encode(encoder, with_zero, mask)
+    assert not np.allclose(out_zero, _encode(encoder, dropped, np.ones((1, 3), bool)), atol=1e-6)
+    masked = mask.copy()
+    masked[0, 2] = False  # masking the zero token (not trailing) equals dropping it
+    np.testing.assert_allclose(_encode(encoder, with_zero, masked),
+                               _encode(encoder, dropped, np.ones((1, 3), bool)), atol=1e-6)
+
+
+def test_bad_arguments_raise():
+    with pytest.raises(ValueError, match="n_features"):
+        GRUEncoder(n_features=0)
+    with pytest.raises(ValueError, match="n_gru_layers"):
+        GRUEncoder(n_gru_layers=0)
+    with pytest.raises(ValueError, match="dropout"):
+        GRUEncoder(dropout=1.0)
