@@ -62,17 +62,25 @@ def standard_callbacks(workdir: str | None, patience: int = 5, monitor: str = "v
 
 
 def _fit(model, train_data, validation_data, *, epochs, patience, learning_rate, seed, workdir,
-         jit_compile, verbose, callbacks, compile_kwargs, steps_per_epoch=None):
+         jit_compile, verbose, callbacks, compile_kwargs, steps_per_epoch=None, monitor="val_loss"):
     set_global_seed(seed)
     if not getattr(model, "compiled", False) or compile_kwargs is not None:
         kwargs = dict(compile_kwargs or {})
         kwargs.setdefault("optimizer", keras.optimizers.Adam(learning_rate))
         kwargs.setdefault("jit_compile", jit_compile)
         model.compile(**kwargs)
-    all_callbacks = standard_callbacks(workdir, patience, has_validation=validation_data is not None)
+    all_callbacks = standard_callbacks(workdir, patience, monitor=monitor,
+                                       has_validation=validation_data is not None)
     all_callbacks += list(callbacks)
-    history = model.fit(train_data, validation_data=validation_data, epochs=int(epochs),
-                        callbacks=all_callbacks, verbose=verbose, steps_per_epoch=steps_per_epoch)
+    x, y = (train_data if isinstance(train_data, tuple) and len(train_data) == 2 else (train_data, None))
+    try:
+        history = model.fit(x, y, validation_data=validation_data, epochs=int(epochs),
+                            callbacks=all_callbacks, verbose=verbose, steps_per_epoch=steps_per_epoch)
+    finally:  # a killed/interrupted run must not leave the CSV log open (the backup stays for resume)
+        for cb in all_callbacks:
+            handle = getattr(cb, "csv_file", None)
+            if isinstance(cb, keras.callbacks.CSVLogger) and handle is not None and not handle.closed:
+                handle.close()
     if workdir:
         with open(os.path.join(workdir, "history.json"), "w") as fh:
             json.dump({"params": {"epochs": int(epochs), "patience": patience, "learning_rate": learning_rate,
@@ -85,12 +93,13 @@ def _fit(model, train_data, validation_data, *, epochs, patience, learning_rate,
 def pretrain(model: keras.Model, train_data, validation_data=None, *, epochs: int = 100, patience: int = 5,
              learning_rate: float = 1e-3, seed: int = 0, workdir: str | None = None, jit_compile: bool = True,
              verbose="auto", callbacks: Sequence = (), compile_kwargs: dict | None = None,
-             steps_per_epoch: int | None = None) -> keras.callbacks.History:
+             steps_per_epoch: int | None = None, monitor: str = "val_loss") -> keras.callbacks.History:
     """Pretrain a task model (classifier, adversarial, contrastive) with the paper's recipe.
 
     Args:
         model: an astrokeras task model (its objective is built in; ``compile`` only needs an optimizer).
-        train_data: a ``tf.data.Dataset`` from :func:`astrokeras.pipeline.make_dataset` (or numpy data).
+        train_data: a ``tf.data.Dataset`` from :func:`astrokeras.pipeline.make_dataset`, or an
+            ``(inputs, targets)`` tuple of arrays.
         validation_data: held-out data for early stopping (``val_loss``, patience ``patience``).
         epochs: upper bound on epochs.
         patience: early-stopping patience in epochs (paper: 5); 0 disables it.
@@ -101,6 +110,10 @@ def pretrain(model: keras.Model, train_data, validation_data=None, *, epochs: in
         verbose: Keras progress-bar setting.
         callbacks: more Keras callbacks.
         compile_kwargs: override/extend the arguments of ``model.compile`` (e.g. a custom optimizer).
+        steps_per_epoch: for repeating datasets.
+        monitor: the early-stopping quantity. For the adversarial model ``val_loss`` contains
+            ``-lambda H(D(z), O)``, which rewards fooling the discriminator; monitor
+            ``"val_class_loss"`` there to stop on classification quality.
 
     Returns:
         The Keras ``History``.
@@ -108,7 +121,7 @@ def pretrain(model: keras.Model, train_data, validation_data=None, *, epochs: in
     return _fit(model, train_data, validation_data, epochs=epochs, patience=patience,
                 learning_rate=learning_rate, seed=seed, workdir=workdir, jit_compile=jit_compile,
                 verbose=verbose, callbacks=callbacks, compile_kwargs=compile_kwargs,
-                steps_per_epoch=steps_per_epoch)
+                steps_per_epoch=steps_per_epoch, monitor=monitor)
 
 
 def finetune(model: keras.Model, train_data, validation_data=None, *, epochs: int = 200, patience: int = 10,

@@ -153,7 +153,8 @@ def run_variant(variant: str, config: Config, workdir: str, train, val) -> dict:
     t0 = time.perf_counter()
     history = ak.training.pretrain(model, _dataset(train_v, config, True), _dataset(val_v, config, False),
                                    epochs=config.epochs, patience=config.patience,
-                                   learning_rate=config.learning_rate, seed=config.seed, workdir=vdir)
+                                   learning_rate=config.learning_rate, seed=config.seed, workdir=vdir,
+                                   monitor="val_class_loss" if spec["adversarial"] else "val_loss")
     wall = time.perf_counter() - t0
     epochs_run = len(history.history["loss"])
     val_logs = model.evaluate(_dataset(val_v, config, False), return_dict=True, verbose=0)

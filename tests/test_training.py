@@ -1,0 +1,70 @@
+import json
+import os
+
+import keras
+import numpy as np
+import pytest
+
+import astrokeras as ak
+from astrokeras import training
+
+
+def _data(n=64, T=8, seed=0):
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, 2, n)
+    values = rng.normal(size=(n, T, 3)).astype("float32")
+    values[:, :, 2] += 2.0 * y[:, None]  # separable on the flux channel
+    mask = np.arange(T)[None, :] < rng.integers(2, T + 1, n)[:, None]
+    return {"values": values, "mask": mask}, {"class": y}
+
+
+def _model(seed_name="m"):
+    return ak.Classifier(ak.GRUEncoder(gru_units=8, dense_units=(8,), latent_dim=4), n_classes=2, name=seed_name)
+
+
+def _fit(seed, workdir=None, epochs=3, callbacks=()):
+    x, y = _data()
+    training.set_global_seed(seed)
+    model = _model()
+    training.pretrain(model, (x, y), validation_data=None, epochs=epochs, seed=seed, workdir=workdir,
+                      verbose=0, callbacks=callbacks, jit_compile=False)
+    return model
+
+
+def test_same_seed_same_weights_different_seed_differs():
+    a, b, c = _fit(1), _fit(1), _fit(2)
+    for wa, wb in zip(a.get_weights(), b.get_weights()):
+        np.testing.assert_array_equal(wa, wb)
+    assert any(not np.array_equal(wa, wc) for wa, wc in zip(a.get_weights(), c.get_weights()))
+
+
+def test_history_written_and_early_stopping(tmp_path):
+    x, y = _data()
+    xv, yv = _data(seed=1)
+    model = _model()
+    history = training.pretrain(model, (x, y), validation_data=(xv, yv), epochs=40, patience=2, seed=0,
+                                workdir=str(tmp_path), verbose=0, learning_rate=0.05, jit_compile=False)
+    saved = json.loads((tmp_path / "history.json").read_text())
+    assert saved["epochs_run"] == len(history.history["loss"]) < 40  # stopped early
+    assert saved["params"]["patience"] == 2
+    assert (tmp_path / "history.csv").read_text().count("\n") == saved["epochs_run"] + 1
+    assert history.history["val_loss"][-1] >= min(history.history["val_loss"])
+
+
+class _Kill(keras.callbacks.Callback):
+    def on_epoch_end(self, epoch, logs=None):
+        if epoch == 1:
+            raise KeyboardInterrupt("simulated kill")
+
+
+def test_resume_after_kill_matches_uninterrupted(tmp_path):
+    full = _fit(0, epochs=4)
+    workdir = str(tmp_path / "run")
+    with pytest.raises(KeyboardInterrupt):
+        _fit(0, workdir=workdir, epochs=4, callbacks=[_Kill()])
+    assert os.path.isdir(os.path.join(workdir, "backup"))
+    resumed = _fit(0, workdir=workdir, epochs=4)
+    rows = (tmp_path / "run" / "history.csv").read_text().strip().splitlines()
+    assert [r.split(",")[0] for r in rows[1:]][-2:] == ["2", "3"]  # epochs 2 and 3 ran after the restart
+    for wf, wr in zip(full.get_weights(), resumed.get_weights()):
+        np.testing.assert_allclose(wf, wr, atol=1e-6)
