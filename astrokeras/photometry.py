@@ -567,12 +567,20 @@ def _first_bad_band(band_str: np.ndarray, surveys) -> int:
 
 
 def _merge_duplicates(df: pd.DataFrame) -> pd.DataFrame:
-    w = 1.0 / df["flux_err"].to_numpy() ** 2
-    tmp = df.assign(_w=w, _wf=w * df["flux"].to_numpy())
-    g = tmp.groupby(["object_id", "time_mjd", "band"], sort=False, observed=True)
-    out = g[["_w", "_wf"]].sum().reset_index()
+    """Inverse-variance mean of observations at the same (object, time, band).
+
+    Weights are scaled by the group's smallest error, w_i = (sigma_min / sigma_i)**2 in (0, 1],
+    so neither tiny nor huge errors overflow; the merged error is sigma_min / sqrt(sum w_i).
+    """
+    keys = ["object_id", "time_mjd", "band"]
+    err = df["flux_err"].to_numpy()
+    err_min = df.groupby(keys, sort=False, observed=True)["flux_err"].transform("min").to_numpy()
+    w = (err_min / err) ** 2
+    tmp = df.assign(_w=w, _wf=w * df["flux"].to_numpy(), _emin=err_min)
+    g = tmp.groupby(keys, sort=False, observed=True)
+    out = g.agg(_w=("_w", "sum"), _wf=("_wf", "sum"), _emin=("_emin", "first")).reset_index()
     out["flux"] = out["_wf"] / out["_w"]
-    out["flux_err"] = 1.0 / np.sqrt(out["_w"])
+    out["flux_err"] = out["_emin"] / np.sqrt(out["_w"])
     return out[["object_id", "time_mjd", "band", "flux", "flux_err"]]
 
 

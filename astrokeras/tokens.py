@@ -146,18 +146,25 @@ class Tokenizer:
         rel_time = (time - t0[obj_index]) / self.time_scale_days
         flux = lcs.flux[rows]
         flux_err = lcs.flux_err[rows]
-        if self.normalization == "absolute":
-            f_tok = np.arcsinh(flux / self.flux_scale)
-            e_tok = flux_err / np.sqrt(self.flux_scale ** 2 + flux ** 2)
-        else:
-            peak = np.maximum.reduceat(np.abs(flux), new_offsets[:-1]) if len(lcs) else np.zeros(0)
-            peak = np.where(peak > 0, peak, 1.0)[obj_index]
-            f_tok = flux / peak
-            e_tok = flux_err / peak
-        wavelength = _bands.band_wavelengths_um()[lcs.band_code[rows]]
-        channels = [wavelength, rel_time, f_tok] + ([e_tok] if self.include_flux_err else [])
-        values = np.stack(channels, axis=1).astype(np.float32) if len(rows) else np.zeros(
-            (0, self.n_features), np.float32)
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # checked below
+            if self.normalization == "absolute":
+                f_tok = np.arcsinh(flux / self.flux_scale)
+                e_tok = flux_err / np.hypot(self.flux_scale, flux)
+            else:
+                # divide by the object's largest |flux|, floored at its smallest positive error so a
+                # curve that is all noise (or all zeros) is scaled to its noise, not blown up
+                first = new_offsets[:-1]
+                peak = np.maximum.reduceat(np.abs(flux), first) if len(lcs) else np.zeros(0)
+                pos_err = np.where(flux_err > 0, flux_err, np.inf)
+                floor = np.minimum.reduceat(pos_err, first) if len(lcs) else np.zeros(0)
+                peak = np.maximum(peak, np.where(np.isfinite(floor), floor, 0.0))
+                peak = np.where(peak > 0, peak, 1.0)[obj_index]
+                f_tok = flux / peak
+                e_tok = flux_err / peak
+            wavelength = _bands.band_wavelengths_um()[lcs.band_code[rows]]
+            channels = [wavelength, rel_time, f_tok] + ([e_tok] if self.include_flux_err else [])
+            values = np.stack(channels, axis=1).astype(np.float32) if len(rows) else np.zeros(
+                (0, self.n_features), np.float32)
         if not np.isfinite(values).all():  # e.g. a time span of 1e308 days
             i = int(np.flatnonzero(~np.isfinite(values).all(axis=1))[0])
             raise LightCurveError(f"object {lcs.object_ids[obj_index[i]]!r}: token overflows float32 "

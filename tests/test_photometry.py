@@ -137,3 +137,12 @@ def test_empty_set_is_well_typed():
     empty = LightCurves.empty()
     assert len(empty) == 0 and empty.n_observations == 0 and empty.offsets.tolist() == [0]
     assert "0 objects" in repr(empty)
+
+
+def test_duplicate_merge_survives_extreme_errors():
+    lcs = LightCurves(["x"] * 4, [1.0, 1.0, 2.0, 2.0], ["ztf::g"] * 4, [5.0, 7.0, 1.0, 3.0],
+                      [1.34e154, 1.0, 1e-300, 1.0])
+    clean, report = lcs.validate()
+    assert report.n_duplicates_merged == 2 and np.isfinite(clean.flux).all() and np.isfinite(clean.flux_err).all()
+    np.testing.assert_allclose(clean.flux, [7.0, 1.0])  # the precise measurement dominates
+    np.testing.assert_allclose(clean.flux_err, [1.0, 1e-300])
