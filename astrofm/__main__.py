@@ -8,8 +8,12 @@ shows its options. Commands (``simulate``, ...) are thin fronts for ``astrokeras
 from __future__ import annotations
 
 import importlib
+import os
 import pkgutil
 import sys
+
+# The command line is for people: hide TensorFlow's C++ start-up chatter unless asked for.
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 COMMANDS = {
     # name -> (module, function, one-line help); modules are imported only when run

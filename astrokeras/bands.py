@@ -289,13 +289,17 @@ def get_band(name: str) -> Band:
 
 def band_index(names: Iterable) -> np.ndarray:
     """Stable integer codes (registration order) for canonical band names."""
+    import pandas as pd
+
     lookup = {n: i for i, n in enumerate(_ORDER)}
     arr = np.asarray(names, dtype=object)
+    codes, uniques = pd.factorize(arr.ravel())  # hash each distinct name once, not every row
     try:
-        return np.array([lookup[n] for n in arr.ravel()], dtype=np.int16).reshape(arr.shape)
+        mapped = np.array([lookup[n] for n in uniques], dtype=np.int16)
     except KeyError as err:
         resolve_band(err.args[0])  # raises the informative error
         raise
+    return mapped[codes].reshape(arr.shape) if arr.size else np.zeros(arr.shape, dtype=np.int16)
 
 
 def band_wavelengths_um() -> np.ndarray:
