@@ -52,7 +52,8 @@ def standard_callbacks(workdir: str | None, patience: int = 5, monitor: str = "v
     """Early stopping (restore best weights) and, with a ``workdir``, backup/restore and a CSV log."""
     callbacks = []
     if has_validation and patience:
-        callbacks.append(keras.callbacks.EarlyStopping(monitor=monitor, patience=int(patience),
+        mode = "min" if monitor.endswith("loss") else "auto"  # Keras cannot guess for custom names
+        callbacks.append(keras.callbacks.EarlyStopping(monitor=monitor, patience=int(patience), mode=mode,
                                                        restore_best_weights=True, verbose=1))
     if workdir:
         os.makedirs(workdir, exist_ok=True)
