@@ -33,6 +33,7 @@ from astrokeras.models import (  # noqa: E402
     Classifier,
     ContrastiveClassifier,
     GRUEncoder,
+    ProbabilisticRegressor,
     Regressor,
 )
 
@@ -43,6 +44,7 @@ __all__ = [
     "GRUEncoder",
     "LightCurveError",
     "LightCurves",
+    "ProbabilisticRegressor",
     "Regressor",
     "TokenizedLightCurves",
     "Tokenizer",
@@ -82,6 +84,8 @@ _LAZY = {
     "make_dataset": ("astrokeras.pipeline", "make_dataset"),
     "dataset_from_light_curves": ("astrokeras.pipeline", "dataset_from_light_curves"),
     "weights": ("astrokeras.weights", None),
+    "downstream": ("astrokeras.downstream", None),
+    "plotting": ("astrokeras.plotting", None),
     "class_weights": ("astrokeras.weights", "class_weights"),
     "simulation": ("astrokeras.simulation", None),
     "simulate": ("astrokeras.simulation", "simulate"),

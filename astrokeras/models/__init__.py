@@ -12,6 +12,7 @@ from astrokeras.models.classifier import Classifier
 from astrokeras.models.contrastive_classifier import ContrastiveClassifier
 from astrokeras.models.gru_encoder import GRUEncoder
 from astrokeras.models.heads import Regressor
+from astrokeras.models.probabilistic_regressor import ProbabilisticRegressor
 from astrokeras.models.task import Task
 
 __all__ = [
@@ -19,6 +20,7 @@ __all__ = [
     "Classifier",
     "ContrastiveClassifier",
     "GRUEncoder",
+    "ProbabilisticRegressor",
     "Regressor",
     "Task",
 ]
