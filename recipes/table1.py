@@ -36,7 +36,7 @@ Expected (paper, Limited/Full): BTS AUROC 0.88/0.91 (classifier ZTF+LSST) vs 0.6
 pretraining; anomaly ~0.6; Kepler 0.97. Our measured numbers and the differences (our simulator,
 BTS alert photometry, EROS instead of Kepler) are in recipes/README.md.
 
-Runtime (2 CPU cores, shared with other jobs): quick 286 s measured with the five released
+Runtime (2 CPU cores, shared with other jobs): quick 284 s measured with the five released
 encoders (no-pretraining GRUs 66 s, EROS fine-tuning + hybrid 112 s, ~20 s per other encoder);
 --full is estimated at ~1-2 h (5 seeds of from-scratch GRUs and EROS fine-tuning for every row).
 """
