@@ -17,7 +17,6 @@ import argparse
 import datetime
 import os
 import platform
-import re
 import time
 
 import numpy as np
@@ -112,15 +111,11 @@ def main() -> None:
         "inference) should be read against these bounds.",
         "<!-- END flop_bound -->",
     ]
-    section = "\n".join(lines) + "\n"
+    section = "\n".join(lines[1:-1])  # the BEGIN/END markers are written by write_section
     print(section)
-    path = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "BENCHMARKS.md")
-    text = open(path).read() if os.path.exists(path) else "# Benchmarks\n"
-    pattern = re.compile(r"<!-- BEGIN flop_bound -->.*?<!-- END flop_bound -->\n?", re.S)
-    text = pattern.sub(section, text) if pattern.search(text) else text.rstrip("\n") + "\n\n" + section
-    with open(path, "w") as fh:
-        fh.write(text)
+    from _sections import write_section
 
+    write_section("flop_bound", section)
 
 if __name__ == "__main__":
     main()

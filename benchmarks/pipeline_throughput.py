@@ -29,6 +29,8 @@ BENCHMARKS.md (creating the file if needed) unless ``--no-write``.
 
 from __future__ import annotations
 
+from _sections import write_section as _write_section  # benchmarks/_sections.py
+
 import argparse
 import datetime
 import os
@@ -261,18 +263,8 @@ def markdown(rows, info, args, train=None) -> str:
     return "\n".join(lines)
 
 
-def write_section(text: str, path: pathlib.Path = ROOT / "BENCHMARKS.md") -> None:
-    """Replace this script's section of BENCHMARKS.md (re-read right before writing)."""
-    begin, end = f"<!-- BEGIN {SECTION} -->", f"<!-- END {SECTION} -->"
-    block = f"{begin}\n{text}\n{end}"
-    current = path.read_text() if path.exists() else "# Benchmarks\n"
-    if begin in current and end in current:
-        head, rest = current.split(begin, 1)
-        _, tail = rest.split(end, 1)
-        new = head + block + tail
-    else:
-        new = current.rstrip("\n") + "\n\n" + block + "\n"
-    path.write_text(new)
+def write_section(text: str) -> None:
+    _write_section(SECTION, text)
 
 
 def main(argv=None) -> None:

@@ -23,6 +23,8 @@ Run from the repository root:  ``python benchmarks/simulation_throughput.py [--n
 
 from __future__ import annotations
 
+from _sections import write_section as _write_section  # benchmarks/_sections.py
+
 import argparse
 import datetime
 import os
@@ -187,16 +189,8 @@ def markdown(rows: list[dict], info: dict, n: int) -> str:
     return "\n".join(lines)
 
 
-def write_section(text: str, path: pathlib.Path = ROOT / "BENCHMARKS.md") -> None:
-    """Replace this script's section of BENCHMARKS.md (re-read right before writing)."""
-    begin, end = f"<!-- BEGIN {SECTION} -->", f"<!-- END {SECTION} -->"
-    old = path.read_text() if path.exists() else "# Benchmarks\n"
-    block = f"{begin}\n{text}\n{end}"
-    if begin in old and end in old:
-        new = old[: old.index(begin)] + block + old[old.index(end) + len(end):]
-    else:
-        new = old.rstrip("\n") + "\n\n" + block + "\n"
-    path.write_text(new)
+def write_section(text: str) -> None:
+    _write_section(SECTION, text)
 
 
 def main(argv=None) -> None:

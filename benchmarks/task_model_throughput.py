@@ -25,6 +25,8 @@ BENCHMARKS.md unless ``--no-write``. Runtime ~4 min on 2 busy cores.
 
 from __future__ import annotations
 
+from _sections import write_section as _write_section  # benchmarks/_sections.py
+
 import argparse
 import datetime
 import json
@@ -128,15 +130,7 @@ def table(results: dict, args) -> str:
 
 
 def write_section(text: str) -> None:
-    path = ROOT / "BENCHMARKS.md"
-    content = path.read_text() if path.exists() else "# Benchmarks\n"
-    begin, end = f"<!-- BEGIN {SECTION} -->", f"<!-- END {SECTION} -->"
-    block = f"{begin}\n{text}\n{end}"
-    if begin in content and end in content:
-        content = content[: content.index(begin)] + block + content[content.index(end) + len(end):]
-    else:
-        content = content.rstrip("\n") + "\n\n" + block + "\n"
-    path.write_text(content)
+    _write_section(SECTION, text)
 
 
 def main(argv=None) -> None:
