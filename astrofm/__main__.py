@@ -12,8 +12,10 @@ import os
 import pkgutil
 import sys
 
-# The command line is for people: hide TensorFlow's C++ start-up chatter unless asked for.
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+# The command line is for people: hide TensorFlow's C++ log lines (start-up chatter and a harmless
+# "NodeDef mentions attribute use_unbounded_threadpool" error line per tf.data predict); failures
+# still surface as Python exceptions. Set TF_CPP_MIN_LOG_LEVEL=0 to see them all.
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 COMMANDS = {
     # name -> (module, function, one-line help); modules are imported only when run
