@@ -75,8 +75,10 @@ def _fit(model, train_data, validation_data, *, epochs, patience, learning_rate,
     all_callbacks += list(callbacks)
     x, y = (train_data if isinstance(train_data, tuple) and len(train_data) == 2 else (train_data, None))
     try:
+        # datasets are shuffled by the pipeline (seeded); Keras' own shuffle only applies to arrays
         history = model.fit(x, y, validation_data=validation_data, epochs=int(epochs),
-                            callbacks=all_callbacks, verbose=verbose, steps_per_epoch=steps_per_epoch)
+                            callbacks=all_callbacks, verbose=verbose, steps_per_epoch=steps_per_epoch,
+                            shuffle=not hasattr(x, "element_spec"))
     finally:  # a killed/interrupted run must not leave the CSV log open (the backup stays for resume)
         for cb in all_callbacks:
             handle = getattr(cb, "csv_file", None)
