@@ -137,11 +137,6 @@ def reference_inputs(models_dir: str) -> dict:
         return {"values": data["values"], "mask": data["mask"]}
 
 
-def _latents(encoder, lcs, config) -> np.ndarray:
-    ds = ak.pipeline.dataset_from_light_curves(lcs, ak.Tokenizer(), batch_size=512, bucket_boundaries=None)
-    return encoder.predict(ds, verbose=0)
-
-
 def run_variant(variant: str, config: Config, workdir: str, train, val) -> dict:
     vdir = os.path.join(workdir, variant)
     spec = VARIANTS[variant]
@@ -166,7 +161,7 @@ def run_variant(variant: str, config: Config, workdir: str, train, val) -> dict:
         ids = val.object_ids[val.metadata["survey"].to_numpy() == survey]
         picks.append(rng.choice(ids, size=min(len(ids), config.max_val_alignment), replace=False))
     align_set = val.subset(np.concatenate(picks))
-    z = _latents(model.encoder, align_set, config)
+    z = ak.downstream.embed(model.encoder, align_set, ak.Tokenizer())
     alignment = ak.alignment.alignment_report(z, align_set.metadata["survey"].to_numpy(),
                                               align_set.metadata["label"].to_numpy(), seed=config.seed)
     alignment.per_class.to_csv(os.path.join(vdir, "alignment_per_class.csv"), index=False)

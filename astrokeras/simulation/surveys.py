@@ -39,6 +39,7 @@ Example:
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -183,14 +184,10 @@ def _assemble(name, bands, fields, times, bidx, rng, description) -> Survey:
     return Survey(name, tuple(bands), times, bidx, _depths(rng, tuple(bands), bidx), offsets, description)
 
 
-_CACHE: dict = {}
 
-
+@functools.lru_cache(maxsize=None)
 def ztf_survey(n_fields: int = 400, start_mjd: float = 58194.0, years: float = 3.0, seed: int = 2018) -> Survey:
     """Synthetic ZTF g/r schedule (see the module docstring); cached per argument set."""
-    key = ("ztf", n_fields, start_mjd, years, seed)
-    if key in _CACHE:
-        return _CACHE[key]
     rng = np.random.default_rng(seed)
     nights = start_mjd + np.arange(int(years * 365.25))
     season = _seasons(rng, n_fields, nights, (200.0, 260.0))
@@ -211,18 +208,15 @@ def ztf_survey(n_fields: int = 400, start_mjd: float = 58194.0, years: float = 3
         parts_b.append(b)
     survey = _assemble("ztf", ("ztf::g", "ztf::r"), np.concatenate(parts_f), np.concatenate(parts_t),
                        np.concatenate(parts_b), rng, f"synthetic ZTF g/r, {n_fields} fields, {years:g} yr from MJD {start_mjd:g}")
-    _CACHE[key] = survey
     return survey
 
 
 LSST_FILTER_FRACTIONS = np.array([0.06, 0.09, 0.23, 0.23, 0.20, 0.19])
 
 
+@functools.lru_cache(maxsize=None)
 def lsst_survey(n_fields: int = 400, start_mjd: float = 60796.0, years: float = 3.0, seed: int = 2025) -> Survey:
     """Synthetic LSST WFD ugrizy schedule (see the module docstring); cached per argument set."""
-    key = ("lsst", n_fields, start_mjd, years, seed)
-    if key in _CACHE:
-        return _CACHE[key]
     rng = np.random.default_rng(seed)
     nights = start_mjd + np.arange(int(years * 365.25))
     season = _seasons(rng, n_fields, nights, (180.0, 220.0))
@@ -245,7 +239,6 @@ def lsst_survey(n_fields: int = 400, start_mjd: float = 60796.0, years: float = 
     survey = _assemble("lsst", ("lsst::u", "lsst::g", "lsst::r", "lsst::i", "lsst::z", "lsst::y"),
                        np.concatenate(parts_f), np.concatenate(parts_t), np.concatenate(parts_b), rng,
                        f"synthetic LSST WFD ugrizy, {n_fields} fields, {years:g} yr from MJD {start_mjd:g}")
-    _CACHE[key] = survey
     return survey
 
 
