@@ -8,6 +8,12 @@ latents ``z`` of objects from several surveys (e.g. ZTF and LSST) with their cla
    from the latent; 1.0 means it is linearly separable. With ``labels`` the samples are weighted
    so that every class has the same survey balance, so the probe cannot profit from the surveys'
    different class mixtures (ZTF has relatively more SN II) - only from how a class is embedded.
+   With ``redshift`` as well, the balance is enforced within (class, redshift bin) cells and
+   cells seen by one survey only are left out: the *redshift-matched* probe. Two surveys see
+   different populations (simulated LSST objects are mostly at z > 0.3, ZTF's at z < 0.2), so a
+   latent that faithfully encodes brightness and time dilation reveals the survey through the
+   population alone; the matched probe asks whether the *same kind of object at the same
+   redshift* is embedded differently by survey, which is what alignment should remove.
 2. :func:`knn_survey_mixing`: per class, the fraction of each object's ``k`` nearest same-class
    neighbours that come from another survey, divided by the fraction expected if the surveys
    were perfectly mixed within the class: 1 = mixed, 0 = separated.
@@ -75,6 +81,23 @@ def _check(latent, survey, labels=None):
     return latent, survey, labels
 
 
+#: Redshift bin edges of the matched probe (width 0.05 to z = 0.5, then coarser).
+MATCH_REDSHIFT_BINS = (0.0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.7, 1.0, 1.5, 3.0, np.inf)
+
+
+def _strata(labels, redshift, bins) -> np.ndarray | None:
+    """Balancing cells: class labels, optionally crossed with redshift bins."""
+    if redshift is None:
+        return labels
+    redshift = np.asarray(redshift, dtype=np.float64).reshape(-1)
+    if not np.all(np.isfinite(redshift)):
+        raise ValueError(f"alignment: redshift has {int((~np.isfinite(redshift)).sum())} non-finite values")
+    zbin = np.digitize(redshift, np.asarray(bins, dtype=np.float64)).astype(str)
+    if labels is None:
+        return zbin
+    return np.char.add(np.char.add(labels.astype(str), "|z"), zbin)
+
+
 def _class_balance_weights(survey, labels):
     """Weights giving each (class, survey) cell the weight of its class / number of surveys.
 
@@ -99,6 +122,8 @@ def survey_probe_auroc(
     n_splits: int = 5,
     seed: int = 0,
     C: float = 1.0,
+    redshift=None,
+    redshift_bins=MATCH_REDSHIFT_BINS,
 ) -> float:
     """Cross-validated AUROC of a linear probe predicting the survey from the latent.
 
@@ -110,6 +135,10 @@ def survey_probe_auroc(
         n_splits: stratified folds; every object is scored by a probe that did not see it.
         seed: fold shuffling seed.
         C: inverse L2 regularisation of the logistic regression.
+        redshift: optional ``(N,)`` redshifts; when given, the balance is enforced within
+            (class, redshift bin) cells (the redshift-matched probe; cells with one survey only
+            are left out).
+        redshift_bins: bin edges for ``redshift``.
 
     Returns:
         AUROC in [0, 1]; 0.5 = survey not linearly decodable.
@@ -122,12 +151,15 @@ def survey_probe_auroc(
         True
     """
     latent, survey, labels = _check(latent, survey, labels)
-    weights = np.ones(len(survey)) if labels is None else _class_balance_weights(survey, labels)
+    if redshift is not None and np.asarray(redshift).reshape(-1).shape[0] != latent.shape[0]:
+        raise ValueError(f"alignment: {latent.shape[0]} latents but {np.asarray(redshift).size} redshifts")
+    strata = _strata(labels, redshift, redshift_bins)
+    weights = np.ones(len(survey)) if strata is None else _class_balance_weights(survey, strata)
     keep = weights > 0
     latent, survey, weights = latent[keep], survey[keep], weights[keep]
     surveys, codes = np.unique(survey, return_inverse=True)
     if surveys.size < 2:
-        raise ValueError("survey_probe_auroc: no class is present in two surveys")
+        raise ValueError("survey_probe_auroc: no class (or class and redshift bin) is present in two surveys")
     smallest = np.bincount(codes).min()
     n_splits = int(min(n_splits, smallest))
     if n_splits < 2:
@@ -277,25 +309,29 @@ class AlignmentReport:
 
     Attributes:
         probe_auroc: class-balanced survey-probe AUROC (0.5 = survey-agnostic).
+        probe_auroc_matched: the same probe balanced within (class, redshift bin) cells (None
+            without redshifts).
         per_class: table with columns ``class``, ``n_<survey>`` (one per survey), ``knn_mixing``,
             ``mmd2``.
     """
 
     probe_auroc: float
     per_class: pd.DataFrame
+    probe_auroc_matched: float | None = None
 
     def summary(self) -> dict:
         """One row for a results table: probe AUROC and the class means of mixing and MMD^2."""
-        return {
-            "probe_auroc": self.probe_auroc,
-            "knn_mixing": float(np.nanmean(self.per_class["knn_mixing"])),
-            "mmd2": float(np.nanmean(self.per_class["mmd2"])),
-        }
+        out = {"probe_auroc": self.probe_auroc}
+        if self.probe_auroc_matched is not None:
+            out["probe_auroc_matched"] = self.probe_auroc_matched
+        out.update(knn_mixing=float(np.nanmean(self.per_class["knn_mixing"])),
+                   mmd2=float(np.nanmean(self.per_class["mmd2"])))
+        return out
 
 
 def alignment_report(
     latent, survey, labels, k: int = 10, n_splits: int = 5, max_per_survey: int = 1000,
-    seed: int = 0,
+    seed: int = 0, redshift=None,
 ) -> AlignmentReport:
     """All three alignment measurements (see the module docstring).
 
@@ -307,6 +343,7 @@ def alignment_report(
         n_splits: folds for :func:`survey_probe_auroc`.
         max_per_survey: subsample per cell for :func:`per_class_mmd`.
         seed: seed of the folds and subsamples.
+        redshift: optional ``(N,)`` redshifts: adds the redshift-matched probe AUROC.
 
     Returns:
         :class:`AlignmentReport`.
@@ -315,6 +352,9 @@ def alignment_report(
     if labels is None:
         raise ValueError("alignment_report: labels are required")
     auroc = survey_probe_auroc(latent, survey, labels, n_splits=n_splits, seed=seed)
+    matched = None
+    if redshift is not None:
+        matched = survey_probe_auroc(latent, survey, labels, n_splits=n_splits, seed=seed, redshift=redshift)
     mixing = knn_survey_mixing(latent, survey, labels, k=k)
     mmd = per_class_mmd(latent, survey, labels, max_per_survey=max_per_survey, seed=seed)
     rows = []
@@ -324,4 +364,4 @@ def alignment_report(
             row[f"n_{s}"] = int(np.sum((labels == c) & (survey == s)))
         row.update(knn_mixing=mixing[c], mmd2=mmd[c])
         rows.append(row)
-    return AlignmentReport(probe_auroc=auroc, per_class=pd.DataFrame(rows))
+    return AlignmentReport(probe_auroc=auroc, per_class=pd.DataFrame(rows), probe_auroc_matched=matched)

@@ -453,6 +453,39 @@ class LightCurves:
         out.metadata = self.metadata.iloc[positions].copy()
         return out
 
+    def detections(self, snr: float = 5.0, min_detections: int = 1) -> "LightCurves":
+        """Alert-like view: keep only observations with ``flux / flux_err >= snr``.
+
+        Forced photometry (every visit, as the simulator makes it) becomes what an alert stream
+        delivers (the ZTF BTS light curves are 5-sigma detections only). Objects left with fewer
+        than ``min_detections`` points are dropped; their count is available as
+        ``len(before) - len(after)`` (nothing else is lost: metadata rows follow their objects).
+
+        Example:
+            >>> lcs = LightCurves(["a"] * 3, [0.0, 1.0, 2.0], ["ztf::g"] * 3, [1.0, 50.0, 60.0], [1.0] * 3)
+            >>> lcs.detections(snr=5).lengths.tolist()
+            [2]
+        """
+        snr = float(snr)
+        if not np.isfinite(snr):
+            raise ValueError(f"snr must be finite, got {snr!r}")
+        keep = self.flux >= snr * self.flux_err
+        owner = np.repeat(np.arange(len(self)), self.lengths)
+        counts = np.bincount(owner[keep], minlength=len(self)).astype(np.int64)
+        obj_keep = counts >= max(int(min_detections), 1)
+        keep &= np.repeat(obj_keep, self.lengths)
+        out = LightCurves.__new__(LightCurves)
+        out._ids = self._ids[obj_keep]
+        out._object_id = self._object_id[keep]
+        out.time_mjd = self.time_mjd[keep]
+        out.flux = self.flux[keep]
+        out.flux_err = self.flux_err[keep]
+        out.band = self.band[keep]
+        out.band_code = self.band_code[keep]
+        out.offsets = np.r_[0, np.cumsum(counts[obj_keep])].astype(np.int64)
+        out.metadata = self.metadata.iloc[np.flatnonzero(obj_keep)].copy()
+        return out
+
     def labels(self, column: str = "label") -> np.ndarray:
         """A metadata column as an array aligned with :attr:`object_ids` (NaN where missing)."""
         if column not in self.metadata.columns:

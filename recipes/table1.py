@@ -9,7 +9,8 @@ Command::
 
 Rows: no pretraining (the same GRUEncoder architecture trained from scratch on each task), the
 released encoders (``classifier_ztf``, ``classifier_ztf_lsst``, ``contrastive_ztf_lsst``,
-``adversarial_ztf_lsst``, ``contrastive_adversarial_ztf_lsst`` when present) and the feature
+``adversarial_ztf_lsst``, ``contrastive_adversarial_ztf_lsst``, and our sixth,
+``adversarial_confusion_ztf_lsst``, when present) and the feature
 baseline a user would otherwise pick (``light-curve`` features + scikit-learn
 HistGradientBoosting / isolation forest), and a hybrid (features + an encoder's latent, same
 HistGradientBoosting; quick mode: for ``classifier_ztf_lsst`` only) that tests whether the latent
@@ -61,6 +62,7 @@ ENCODER_ROWS = {
     "contrastive_ztf_lsst": "Classifier + Contrastive",
     "adversarial_ztf_lsst": "Classifier + Adversarial",
     "contrastive_adversarial_ztf_lsst": "Classifier + Contrastive + Adversarial",
+    "adversarial_confusion_ztf_lsst": "Classifier + Adversarial (confusion; ours)",
 }
 SCRATCH_ROW = "No pretraining"
 FEATURE_ROW = "Features + HistGradientBoosting"

@@ -32,7 +32,8 @@ def clone_discriminator(model):
     return clone
 
 
-@pytest.mark.parametrize("kwargs", [dict(), dict(mode="gradient_reversal", contrastive_weight=0.5)])
+@pytest.mark.parametrize("kwargs", [dict(), dict(mode="gradient_reversal", contrastive_weight=0.5),
+                                    dict(encoder_objective="confusion")])
 def test_adversarial_keras_checks(kwargs, tmp_path):
     model, reloaded = run_keras_model_checks(
         lambda: AdversarialClassifier(GRUEncoder(**TINY), n_classes=3, n_domains=3,
@@ -43,6 +44,7 @@ def test_adversarial_keras_checks(kwargs, tmp_path):
     np.testing.assert_allclose(reloaded.discriminator.predict(z, verbose=0),
                                model.discriminator.predict(z, verbose=0), atol=1e-6)
     assert reloaded.mode == model.mode
+    assert reloaded.encoder_objective == model.encoder_objective
 
 
 def test_alternating_step_is_algorithm_1():
@@ -83,6 +85,37 @@ def test_alternating_step_is_algorithm_1():
         np.testing.assert_allclose(got, want, atol=1e-6)
     np.testing.assert_allclose(model.class_head.get_weights()[0], head.get_weights()[0], atol=1e-6)
     assert int(model.optimizer.iterations) == 1  # one optimizer step per batch
+
+
+def test_confusion_step_pushes_the_discriminator_towards_uniform():
+    """encoder_objective="confusion": step (1) as Algorithm 1, step (2) minimises
+    H(C(x), c) + lambda * H(uniform, D'(C_L(x))) with the updated D' frozen."""
+    keras.utils.set_random_seed(1)
+    lam, lr = 0.8, 0.3
+    x, y = tiny_task_data()
+    model = make_model(adversarial_weight=lam, encoder_objective="confusion")
+    model.compile(optimizer=keras.optimizers.SGD(lr))
+    latent = model.encoder.predict(x, verbose=0)
+    discriminator = clone_discriminator(model)
+    discriminator.compile(optimizer=keras.optimizers.SGD(lr), loss=CE)
+    discriminator.train_on_batch(latent, y["survey"])
+    encoder = clone_encoder(model.encoder)
+    z = encoder(encoder.input)
+    head = keras.layers.Dense(2)
+    frozen = clone_discriminator(model)
+    frozen.set_weights(discriminator.get_weights())
+    frozen.trainable = False
+    reference = keras.Model(encoder.input, {"class": head(z), "survey": frozen(z)})
+    head.set_weights(model.class_head.get_weights())
+    uniform_ce = keras.losses.CategoricalCrossentropy(from_logits=True)
+    reference.compile(optimizer=keras.optimizers.SGD(lr), loss={"class": CE, "survey": uniform_ce},
+                      loss_weights={"class": 1.0, "survey": lam})
+    uniform = np.full((len(y["survey"]), 2), 0.5, "float32")
+    expected = reference.train_on_batch(x, {"class": y["class"], "survey": uniform}, return_dict=True)
+    logs = model.train_on_batch(x, y, return_dict=True)
+    assert logs["loss"] == pytest.approx(expected["loss"], rel=1e-5, abs=1e-6)
+    for got, want in zip(model.encoder.get_weights(), encoder.get_weights()):
+        np.testing.assert_allclose(got, want, atol=1e-6)
 
 
 def test_gradient_reversal_step_equals_compiled_reversal_model():
@@ -179,6 +212,10 @@ def test_survey_targets_are_required():
 def test_bad_arguments_raise():
     with pytest.raises(ValueError, match="mode"):
         make_model(mode="minimax")
+    with pytest.raises(ValueError, match="encoder_objective"):
+        make_model(encoder_objective="flip")
+    with pytest.raises(ValueError, match="alternating"):
+        make_model(encoder_objective="confusion", mode="gradient_reversal")
     with pytest.raises(ValueError, match="n_domains"):
         make_model(n_domains=1)
     with pytest.raises(ValueError, match="adversarial_weight"):

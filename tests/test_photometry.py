@@ -146,3 +146,20 @@ def test_duplicate_merge_survives_extreme_errors():
     assert report.n_duplicates_merged == 2 and np.isfinite(clean.flux).all() and np.isfinite(clean.flux_err).all()
     np.testing.assert_allclose(clean.flux, [7.0, 1.0])  # the precise measurement dominates
     np.testing.assert_allclose(clean.flux_err, [1.0, 1e-300])
+
+
+def test_detections_is_the_alert_view_of_forced_photometry():
+    lcs = LightCurves(["a"] * 4 + ["b"] * 3 + ["c"] * 2,
+                      [0, 1, 2, 3, 0, 1, 2, 0, 1], ["ztf::g"] * 9,
+                      [1.0, 60.0, -80.0, 50.0, 2.0, 100.0, 3.0, 1.0, 1.0], [1.0] * 9,
+                      metadata=pd.DataFrame({"label": ["x", "y", "z"]}, index=["a", "b", "c"]))
+    alerts = lcs.detections(snr=5.0)
+    # negative fluxes are not detections of a brightening; "c" has none and is dropped
+    assert alerts.object_ids.tolist() == ["a", "b"]
+    assert alerts.lengths.tolist() == [2, 1]
+    assert alerts["a"].flux.tolist() == [60.0, 50.0]
+    assert alerts.metadata["label"].tolist() == ["x", "y"]
+    assert lcs.detections(snr=5.0, min_detections=2).object_ids.tolist() == ["a"]
+    assert len(lcs.detections(snr=1e9)) == 0
+    with pytest.raises(ValueError, match="finite"):
+        lcs.detections(snr=float("nan"))

@@ -4,6 +4,7 @@ import json
 import os
 
 import numpy as np
+import pytest
 
 import astrokeras as ak
 from recipes import pretrain
@@ -29,3 +30,23 @@ def test_pretrain_recipe_releases_an_encoder(tmp_path):
         np.testing.assert_allclose(encoder.predict(ref, verbose=0), stored["outputs"], atol=1e-5)
     metrics = json.loads((tmp_path / "work" / "contrastive_ztf_lsst" / "metrics.json").read_text())
     assert metrics["variant"] == "contrastive_ztf_lsst"
+
+
+def test_photometry_views_keep_both_views_of_an_object_on_one_side():
+    lcs = ak.LightCurves.concat([ak.simulate(s, n=40, seed=5, id_prefix=f"{s}_") for s in ("ztf", "lsst")])
+    config = pretrain.get_config(quick=True, scale=0.001)
+    assert config.ztf_views == ("forced", "alerts") and config.lsst_views == ("forced",)
+    train, val = pretrain._split(lcs, config)
+    views = pretrain.photometry_views(train, config)
+    ztf_ids = train.object_ids[train.metadata["survey"].to_numpy() == "ztf"]
+    alert_ids = [i for i in views.object_ids if i.endswith("#alerts")]
+    assert 0 < len(alert_ids) <= len(ztf_ids) and {i[:-len("#alerts")] for i in alert_ids} <= set(ztf_ids)
+    assert not set(alert_ids) & set(pretrain.photometry_views(val, config).object_ids)
+    for i in alert_ids[:5]:  # the alert view holds the detections of the forced view, and nothing else
+        forced = views[i[:-len("#alerts")]]
+        np.testing.assert_array_equal(views[i].flux.to_numpy(), forced.flux[forced.flux >= 5 * forced.flux_err])
+    assert views.metadata.loc[alert_ids[0], "label"] == views.metadata.loc[alert_ids[0][:-7], "label"]
+    only_alerts = pretrain.photometry_views(train, pretrain.get_config(ztf_views=("alerts",)))
+    assert not any(i.endswith("#alerts") for i in only_alerts.object_ids)
+    with pytest.raises(ValueError, match="ztf_views"):
+        pretrain.photometry_views(train, pretrain.get_config(ztf_views=("raw",)))

@@ -12,6 +12,12 @@ Each training step (``mode="alternating"``, the paper's Algorithm 1):
 ``H(C(x), c) + H(D(R(z)), O)`` over all weights, where ``R`` is the identity with gradient
 ``-lambda`` (:class:`astrokeras.layers.GradientReversal`); it has the same fixed points.
 
+``encoder_objective="confusion"`` (an option, alternating mode only) replaces the encoder's
+``-lambda * H(D(z), O)`` by ``+lambda * H(U, D(z))``, the cross entropy between the
+discriminator's prediction and the uniform distribution over surveys (domain confusion,
+Tzeng et al. 2015): the encoder is pushed to make ``D`` *undecided* rather than confidently
+wrong, which a flipped-but-still-informative latent also achieves under Algorithm 1.
+
 ``contrastive_weight > 0`` adds the supervised contrastive loss to the classifier step
 (the paper's "contrastive + adversarial" variant).
 
@@ -33,6 +39,7 @@ from astrokeras.models.classifier import Classifier, _accuracy
 __all__ = ["AdversarialClassifier"]
 
 _MODES = ("alternating", "gradient_reversal")
+_ENCODER_OBJECTIVES = ("maximize_disc_loss", "confusion")
 
 
 @keras.saving.register_keras_serializable(package="astrokeras")
@@ -47,6 +54,9 @@ class AdversarialClassifier(Classifier):
         discriminator_units: width of the discriminator's hidden layer (two-layer MLP:
             ``Dense(discriminator_units, relu) -> Dense(n_domains)``).
         mode: ``"alternating"`` (Algorithm 1) or ``"gradient_reversal"``.
+        encoder_objective: the encoder's adversarial term in alternating mode:
+            ``"maximize_disc_loss"`` (the paper, ``-lambda H(D(z), O)``) or ``"confusion"``
+            (``+lambda H(uniform, D(z))``).
         contrastive_weight: weight of the supervised contrastive loss (0: off).
         temperature: temperature of the contrastive loss (paper: 0.5).
         class_weight: class weights of the classification cross entropy (see :class:`Classifier`).
@@ -77,6 +87,7 @@ class AdversarialClassifier(Classifier):
         adversarial_weight: float = 1.0,
         discriminator_units: int = 128,
         mode: str = "alternating",
+        encoder_objective: str = "maximize_disc_loss",
         contrastive_weight: float = 0.0,
         temperature: float = 0.5,
         class_weight: Sequence[float] | dict | None = None,
@@ -85,6 +96,13 @@ class AdversarialClassifier(Classifier):
     ):
         if mode not in _MODES:
             raise ValueError(f"AdversarialClassifier: mode must be one of {_MODES}, got {mode!r}")
+        if encoder_objective not in _ENCODER_OBJECTIVES:
+            raise ValueError(
+                f"AdversarialClassifier: encoder_objective must be one of {_ENCODER_OBJECTIVES}, "
+                f"got {encoder_objective!r}"
+            )
+        if encoder_objective != "maximize_disc_loss" and mode != "alternating":
+            raise ValueError("AdversarialClassifier: encoder_objective='confusion' needs mode='alternating'")
         if int(n_domains) < 2:
             raise ValueError(f"AdversarialClassifier: n_domains must be >= 2, got {n_domains}")
         if adversarial_weight < 0 or contrastive_weight < 0 or temperature <= 0:
@@ -96,6 +114,7 @@ class AdversarialClassifier(Classifier):
         self.adversarial_weight = float(adversarial_weight)
         self.discriminator_units = int(discriminator_units)
         self.mode = mode
+        self.encoder_objective = encoder_objective
         self.contrastive_weight = float(contrastive_weight)
         self.temperature = float(temperature)
         super().__init__(
@@ -119,6 +138,7 @@ class AdversarialClassifier(Classifier):
             adversarial_weight=self.adversarial_weight,
             discriminator_units=self.discriminator_units,
             mode=self.mode,
+            encoder_objective=self.encoder_objective,
             contrastive_weight=self.contrastive_weight,
             temperature=self.temperature,
         )
@@ -150,7 +170,20 @@ class AdversarialClassifier(Classifier):
     def _main_objective(self, z, y, sample_weight, training: bool):
         labels, class_loss, accuracy = self._classification_terms(z, y, sample_weight, training)
         stats = {"class_loss": class_loss, "accuracy": accuracy}
-        if self.mode == "alternating":
+        if self.mode == "alternating" and self.encoder_objective == "confusion":
+            logits = keras.ops.cast(self.discriminator(z), "float32")
+            # H(uniform, softmax(logits)) per object: -mean_k log_softmax_k
+            per_object = -keras.ops.mean(keras.ops.log_softmax(logits, axis=-1), axis=-1)
+            weights = self._sample_weight_vector(sample_weight)
+            if weights is None:
+                confusion = keras.ops.mean(per_object)
+            else:
+                confusion = keras.ops.sum(per_object * weights) / keras.ops.maximum(
+                    keras.ops.sum(weights), 1e-12
+                )
+            loss = class_loss + self.adversarial_weight * confusion
+            reported = loss
+        elif self.mode == "alternating":
             disc_loss, _ = self._discriminator_terms(z, y, sample_weight)
             loss = class_loss - self.adversarial_weight * disc_loss
             reported = loss
