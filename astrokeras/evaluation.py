@@ -213,7 +213,7 @@ def markdown_table(df: pd.DataFrame, float_format: str = "{:.4g}") -> str:
         return "(no results)\n"
     cols = [df.index.name or ""] + [str(c) for c in df.columns]
     lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
-    for idx, row in df.iterrows():
+    for idx, *row in df.itertuples(name=None):  # keeps each column's type (ints stay ints)
         cells = [float_format.format(v) if isinstance(v, (float, np.floating)) else str(v) for v in row]
         lines.append("| " + " | ".join([str(idx)] + cells) + " |")
     return "\n".join(lines) + "\n"

@@ -41,7 +41,7 @@ def test_all_six_released_with_sidecars():
         assert info["sha256"] == presets.sha256_file(os.path.join(MODELS, f"{name}.keras"))
         assert info["recipe"] == "recipes.pretrain" and "python -m astrofm recipes.pretrain" in info["command"]
         assert info["validation_metrics"]["val_accuracy"] > 0.35  # 8 classes; the largest is ~20% of the validation set
-        assert {"keras_version", "backend", "seed", "data_presets", "astrokeras_version"} <= set(info)
+        assert {"keras_version", "backend", "seed", "data_presets", "astrokeras_version", "photometry_views"} <= set(info)
 
 
 @pytest.mark.parametrize("backend", ["tensorflow", "jax"])
