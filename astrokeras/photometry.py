@@ -441,6 +441,11 @@ class LightCurves:
         starts = self.offsets[positions]
         rows = (np.repeat(starts - np.cumsum(np.r_[0, lengths[:-1]]), lengths)
                 + np.arange(lengths.sum())) if len(positions) else np.zeros(0, dtype=np.int64)
+        return self._take(positions, rows, lengths)
+
+    def _take(self, positions: np.ndarray, rows: np.ndarray, lengths: np.ndarray) -> "LightCurves":
+        """A new set of the objects at ``positions`` holding the observations ``rows`` (in order;
+        ``lengths[i]`` of them belong to object ``positions[i]``)."""
         out = LightCurves.__new__(LightCurves)
         out._ids = self._ids[positions]
         out._object_id = self._object_id[rows]
@@ -474,17 +479,7 @@ class LightCurves:
         counts = np.bincount(owner[keep], minlength=len(self)).astype(np.int64)
         obj_keep = counts >= max(int(min_detections), 1)
         keep &= np.repeat(obj_keep, self.lengths)
-        out = LightCurves.__new__(LightCurves)
-        out._ids = self._ids[obj_keep]
-        out._object_id = self._object_id[keep]
-        out.time_mjd = self.time_mjd[keep]
-        out.flux = self.flux[keep]
-        out.flux_err = self.flux_err[keep]
-        out.band = self.band[keep]
-        out.band_code = self.band_code[keep]
-        out.offsets = np.r_[0, np.cumsum(counts[obj_keep])].astype(np.int64)
-        out.metadata = self.metadata.iloc[np.flatnonzero(obj_keep)].copy()
-        return out
+        return self._take(np.flatnonzero(obj_keep), np.flatnonzero(keep), counts[obj_keep])
 
     def labels(self, column: str = "label") -> np.ndarray:
         """A metadata column as an array aligned with :attr:`object_ids` (NaN where missing)."""

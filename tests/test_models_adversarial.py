@@ -32,6 +32,23 @@ def clone_discriminator(model):
     return clone
 
 
+def reference_after_discriminator_step(model, x, y, lr):
+    """Algorithm 1, step (1) done by hand: SGD on H(D(z), O) for a copy of D alone. Returns a copy
+    of the encoder, a class head with the model's weights, and the updated D frozen (step 2's parts)."""
+    latent = model.encoder.predict(x, verbose=0)
+    discriminator = clone_discriminator(model)
+    discriminator.compile(optimizer=keras.optimizers.SGD(lr), loss=CE)
+    discriminator.train_on_batch(latent, y["survey"])
+    encoder = clone_encoder(model.encoder)
+    head = keras.layers.Dense(2)
+    head.build((None, TINY["latent_dim"]))
+    head.set_weights(model.class_head.get_weights())
+    frozen = clone_discriminator(model)
+    frozen.set_weights(discriminator.get_weights())
+    frozen.trainable = False
+    return encoder, head, frozen
+
+
 @pytest.mark.parametrize("kwargs", [dict(), dict(mode="gradient_reversal", contrastive_weight=0.5),
                                     dict(encoder_objective="confusion")])
 def test_adversarial_keras_checks(kwargs, tmp_path):
@@ -95,18 +112,9 @@ def test_confusion_step_pushes_the_discriminator_towards_uniform():
     x, y = tiny_task_data()
     model = make_model(adversarial_weight=lam, encoder_objective="confusion")
     model.compile(optimizer=keras.optimizers.SGD(lr))
-    latent = model.encoder.predict(x, verbose=0)
-    discriminator = clone_discriminator(model)
-    discriminator.compile(optimizer=keras.optimizers.SGD(lr), loss=CE)
-    discriminator.train_on_batch(latent, y["survey"])
-    encoder = clone_encoder(model.encoder)
+    encoder, head, frozen = reference_after_discriminator_step(model, x, y, lr)
     z = encoder(encoder.input)
-    head = keras.layers.Dense(2)
-    frozen = clone_discriminator(model)
-    frozen.set_weights(discriminator.get_weights())
-    frozen.trainable = False
     reference = keras.Model(encoder.input, {"class": head(z), "survey": frozen(z)})
-    head.set_weights(model.class_head.get_weights())
     uniform_ce = keras.losses.CategoricalCrossentropy(from_logits=True)
     reference.compile(optimizer=keras.optimizers.SGD(lr), loss={"class": CE, "survey": uniform_ce},
                       loss_weights={"class": 1.0, "survey": lam})
@@ -162,18 +170,9 @@ def test_combined_contrastive_adversarial_step():
     x, y = tiny_task_data()
     model = make_model(adversarial_weight=lam, contrastive_weight=1.0)
     model.compile(optimizer=keras.optimizers.SGD(lr))
-    latent = model.encoder.predict(x, verbose=0)
-    discriminator = clone_discriminator(model)
-    discriminator.compile(optimizer=keras.optimizers.SGD(lr), loss=CE)
-    discriminator.train_on_batch(latent, y["survey"])
-    encoder = clone_encoder(model.encoder)
+    encoder, head, frozen = reference_after_discriminator_step(model, x, y, lr)
     z = encoder(encoder.input)
-    head = keras.layers.Dense(2)
-    frozen = clone_discriminator(model)
-    frozen.set_weights(discriminator.get_weights())
-    frozen.trainable = False
     reference = keras.Model(encoder.input, {"class": head(z), "survey": frozen(z), "z": z})
-    head.set_weights(model.class_head.get_weights())
     reference.compile(optimizer=keras.optimizers.SGD(lr),
                       loss={"class": CE, "survey": CE, "z": SupervisedContrastiveLoss(0.5)},
                       loss_weights={"class": 1.0, "survey": -lam, "z": 1.0})
