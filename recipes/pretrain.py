@@ -39,7 +39,8 @@ MMD; ``astrokeras.alignment``), measured on the forced photometry of both survey
 
 Outputs (``--workdir``, default ``runs/pretrain``): per variant a folder with ``history.csv/json``,
 checkpoints (a killed run resumes), ``metrics.json``; ``pretrain_summary.md/csv``. With
-``--release`` the encoder is written to ``saved_models/<variant>.keras`` with a JSON sidecar
+``--release`` the encoder is written to ``saved_models/<variant>.keras`` (``<variant>_full.keras``
+with ``--full``, so quick and paper-size encoders live side by side) with a JSON sidecar
 (command, data preset and seed, versions, validation metrics, sha256) and reference outputs on a
 fixed batch (``saved_models/<variant>.reference.npz``) that the test suite checks after reloading.
 
@@ -97,12 +98,13 @@ class Config:
     models_dir: str = "saved_models"
     max_val_alignment: int = 4000  # objects per survey used for the alignment metrics
     ztf_views: tuple[str, ...] = ("forced", "alerts")
+    release_suffix: str = ""  # appended to the variant's name in saved_models/ ("_full" for --full)
     lsst_views: tuple[str, ...] = ("forced",)
 
 
 def get_config(quick: bool = True, **overrides) -> Config:
     """Quick (CPU, minutes) or full (paper-size) configuration."""
-    config = Config() if quick else Config(scale=1.0, epochs=100)
+    config = Config() if quick else Config(scale=1.0, epochs=100, release_suffix="_full")
     return dataclasses.replace(config, **overrides)
 
 
@@ -238,13 +240,16 @@ def run_variant(variant: str, config: Config, workdir: str, train, val) -> dict:
 
 def _release(model, variant: str, config: Config, metrics: dict) -> None:
     os.makedirs(config.models_dir, exist_ok=True)
-    path = os.path.join(config.models_dir, f"{variant}.keras")
+    name = f"{variant}{config.release_suffix}"
+    path = os.path.join(config.models_dir, f"{name}.keras")
     encoder = model.encoder
     encoder.save(path)
     ref = reference_inputs(config.models_dir)
-    np.savez_compressed(os.path.join(config.models_dir, f"{variant}.reference.npz"),
+    np.savez_compressed(os.path.join(config.models_dir, f"{name}.reference.npz"),
                         outputs=encoder.predict(ref, verbose=0))
-    mode = "--full" if config.scale >= 1.0 else f"--scale {config.scale:g} --epochs {config.epochs}"
+    # the command that remakes this file (epochs always explicit: they are often overridden)
+    mode = "--full" if config.release_suffix == "_full" and config.scale == 1.0 else f"--scale {config.scale:g}"
+    mode += f" --epochs {config.epochs}"
     ak.presets.write_sidecar(
         path, recipe="recipes.pretrain", command=f"python -m astrofm recipes.pretrain --variant {variant} {mode} --release",
         data_presets=[f"{s}_pretrain" for s in VARIANTS[variant]["surveys"]], data_scale=config.scale,

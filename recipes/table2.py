@@ -25,7 +25,7 @@ Rows (MSE on that set, mean ± std over seeds):
 Expected (paper): zero-shot MLP contrastive 0.073, adversarial 0.074, classifier 0.104, no
 pretraining 0.187; kNN 0.085; direct LSST-only no-pretraining 0.075. Our numbers: recipes/README.md.
 
-Runtime (2 CPU cores): quick 99 s measured with the six released encoders (mostly the no-pretraining
+Runtime (2 CPU cores): quick 122 s measured with the eight released encoders (mostly the no-pretraining
 GRUs); --full ~30 min (estimate). Measured quick numbers: recipes/README.md (zero-shot MLP: ZTF+LSST
 classifier 0.0175, adversarial 0.0160, confusion 0.0130, contrastive 0.0218, no pretraining 0.0258).
 """

@@ -22,7 +22,8 @@ def test_pretrain_recipe_releases_an_encoder(tmp_path):
 
     info = ak.presets.encoder_info("contrastive_ztf_lsst", models)
     assert info["data_presets"] == ["ztf_pretrain", "lsst_pretrain"] and info["data_scale"] == 0.003
-    assert "--variant contrastive_ztf_lsst" in info["command"]
+    assert "--variant contrastive_ztf_lsst --scale 0.003 --epochs 1 --release" in info["command"]
+    assert pretrain.get_config(quick=False).release_suffix == "_full"  # --full releases <variant>_full
     assert info["photometry_views"] == {"ztf": ["forced", "alerts"], "lsst": ["forced"]}
     encoder = ak.load_encoder("contrastive_ztf_lsst", models)
     assert isinstance(encoder, ak.GRUEncoder)

@@ -73,6 +73,17 @@ def test_table1_reports_missing_real_data(tiny_models_dir, tmp_path, capsys):
     assert (summary.to_numpy() == "—").all() if summary.size else True
 
 
+def test_quick_headline_falls_back_to_the_quick_size_encoder():
+    config = table1.get_config(quick=True)
+    assert config.eros_encoders == config.hybrid_encoders == (table1.QUICK_HEADLINE,)
+    both = ["classifier_ztf_lsst", table1.QUICK_HEADLINE]
+    assert table1.with_available_headline(config, both) == config
+    fallback = table1.with_available_headline(config, ["classifier_ztf_lsst"])
+    assert fallback.eros_encoders == fallback.hybrid_encoders == ("classifier_ztf_lsst",)
+    full = table1.get_config(quick=False)  # None = every encoder: untouched
+    assert table1.with_available_headline(full, ["classifier_ztf_lsst"]).eros_encoders is None
+
+
 def test_table1_main_parses_arguments(monkeypatch):
     seen = {}
     monkeypatch.setattr(table1, "run", lambda config, workdir: seen.update(config=config, workdir=workdir))

@@ -1,4 +1,4 @@
-"""The released encoders in saved_models/: the paper's five and our sixth present, checksums valid, and each one reloads in a
+"""The released encoders in saved_models/: the paper's five, our sixth and two paper-size ones present, checksums valid, and each one reloads in a
 fresh process (TensorFlow and JAX backends) and reproduces its stored reference outputs."""
 
 import json
@@ -14,7 +14,8 @@ from astrokeras import presets
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MODELS = os.path.join(ROOT, "saved_models")
 EXPECTED = ["adversarial_confusion_ztf_lsst", "adversarial_ztf_lsst", "classifier_ztf", "classifier_ztf_lsst",
-            "contrastive_adversarial_ztf_lsst", "contrastive_ztf_lsst"]
+            "classifier_ztf_lsst_full", "contrastive_adversarial_ztf_lsst", "contrastive_ztf_lsst",
+            "contrastive_ztf_lsst_full"]
 
 _SCRIPT = r"""
 import json, sys
@@ -34,7 +35,7 @@ print("RESULT" + json.dumps(out))
 """
 
 
-def test_all_six_released_with_sidecars():
+def test_all_eight_released_with_sidecars():
     assert presets.list_encoders(MODELS) == EXPECTED
     for name in EXPECTED:
         info = presets.encoder_info(name, MODELS)
