@@ -19,7 +19,7 @@ Outputs (``--workdir``, default ``runs/figures``): ``light_curves_real.png``,
 
 Expected: contrastive/adversarial encoders mix ZTF and LSST more within a class (Figs 4-5); AUROC
 rises with days since detection and saturates after ~30-50 days; intervals close to nominal
-coverage. Runtime (2 CPU cores, shared): quick 144 s measured (six encoders) (UMAP compiles for ~45 s on first use).
+coverage. Runtime (2 CPU cores, shared): quick 198 s measured (eight encoders) (UMAP compiles for ~45 s on first use).
 """
 
 from __future__ import annotations
