@@ -197,8 +197,8 @@ def _readme_setup(tmp_path, monkeypatch, encoder):
     """A released-style encoder in $ASTROKERAS_MODELS and a user's CSV tables in the cwd."""
     models = tmp_path / "models"
     models.mkdir()
-    encoder.save(models / "classifier_ztf_lsst.keras")
-    ak.presets.write_sidecar(str(models / "classifier_ztf_lsst.keras"), tokenizer=ak.Tokenizer().get_config())
+    encoder.save(models / "classifier_ztf_lsst_full.keras")
+    ak.presets.write_sidecar(str(models / "classifier_ztf_lsst_full.keras"), tokenizer=ak.Tokenizer().get_config())
     monkeypatch.setenv("ASTROKERAS_MODELS", str(models))
     sim = ak.simulate("ztf", n=60, classes=["SN Ia", "SN II"], seed=5)
     phot = sim.photometry.rename(columns={"time_mjd": "mjd", "band": "filter"})
@@ -221,8 +221,8 @@ def test_readme_finetuning_example(tmp_path, monkeypatch, tiny_encoder):
 
     lcs, _ = ak.LightCurves.from_table(pd.read_csv("photometry.csv"),         # object_id, mjd, filter, flux, flux_err
                                        metadata=pd.read_csv("labels.csv"), survey="ztf").validate()
-    encoder = ak.load_encoder("classifier_ztf_lsst")                          # released, checksum verified
-    z = embed(encoder, lcs, tokenizer_for("classifier_ztf_lsst"))             # latents, computed once
+    encoder = ak.load_encoder("classifier_ztf_lsst_full")                     # released, checksum verified
+    z = embed(encoder, lcs, tokenizer_for("classifier_ztf_lsst_full"))        # latents, computed once
     classes, y = np.unique(lcs.labels("label"), return_inverse=True)
     head = fit_head(z, y, "classification", n_classes=len(classes))           # 2-layer MLP, early stopping
     model = attach_head(encoder, head)                                        # frozen encoder + head: one model
@@ -232,3 +232,19 @@ def test_readme_finetuning_example(tmp_path, monkeypatch, tiny_encoder):
     reloaded = keras.models.load_model("my_classifier.keras")
     np.testing.assert_allclose(ds.predict_in_order(reloaded, lcs), head.predict(z, verbose=0), atol=1e-5)
     assert list(classes) == ["SN II", "SN Ia"] and len(lcs) == 60
+
+
+def test_readme_snippet_is_the_one_tested():
+    """The fine-tuning block in README.md is, line for line, the snippet run above."""
+    import inspect
+    import os
+
+    with open(os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "README.md")) as fh:
+        readme = fh.read()
+    block = readme.split("## Fine-tune a released encoder on your own labels", 1)[1]
+    block = block.split("```python", 1)[1].split("```", 1)[0]
+    source = inspect.getsource(test_readme_finetuning_example)
+    tested = source.split("# --- README snippet (begin) ---", 1)[1].split("# --- README snippet (end) ---", 1)[0]
+    def lines(text):
+        return [line.strip() for line in text.strip().splitlines()]
+    assert lines(block) == lines(tested)
