@@ -20,7 +20,7 @@ import keras
 from keras import ops
 
 from astrokeras.losses import normalize_class_weights, weighted_sparse_categorical_crossentropy
-from astrokeras.models.task import Task, apply_layers, mlp_layers
+from astrokeras.models.task import Task, apply_layers
 
 __all__ = ["Classifier"]
 
@@ -77,39 +77,25 @@ class Classifier(Task):
     ):
         if int(n_classes) < 2:
             raise ValueError(f"{type(self).__name__}: n_classes must be >= 2, got {n_classes}")
-        if not 0.0 <= float(dropout) < 1.0:
-            raise ValueError(f"{type(self).__name__}: dropout must be in [0, 1), got {dropout}")
         class_weight = normalize_class_weights(class_weight, int(n_classes))
-        hidden_units = tuple(int(u) for u in hidden_units)
 
         # === Functional graph: inputs -> encoder -> [MLP] -> logits -> probabilities ===
-        hidden = mlp_layers(hidden_units, activation, float(dropout), prefix="head")
+        hidden = self._mlp_head(hidden_units, activation, dropout)
         class_head = keras.layers.Dense(int(n_classes), name="class_logits")
         inputs = encoder.input
         logits = class_head(apply_layers(hidden, encoder(inputs)))
         probabilities = keras.layers.Activation(
             "softmax", name="class_probabilities", dtype="float32"
         )(logits)
-        self._hidden_layers = hidden
         self.class_head = class_head
         self.n_classes = int(n_classes)
         self.class_weight = class_weight
-        self.hidden_units = hidden_units
-        self.activation = activation
-        self.dropout = float(dropout)
         Task.__init__(self, encoder=encoder, inputs=inputs, outputs=probabilities, name=name,
                       **kwargs)
 
     def get_config(self) -> dict:
-        return {
-            "encoder": self._encoder_config(),
-            "n_classes": self.n_classes,
-            "class_weight": self.class_weight,
-            "hidden_units": list(self.hidden_units),
-            "activation": self.activation,
-            "dropout": self.dropout,
-            "name": self.name,
-        }
+        return {**self._head_config(), "n_classes": self.n_classes, "class_weight": self.class_weight,
+                "name": self.name}
 
     def _tracker_names(self) -> tuple[str, ...]:
         return ("loss", "accuracy")

@@ -12,7 +12,7 @@ from typing import Sequence
 import keras
 from keras import ops
 
-from astrokeras.models.task import Task, apply_layers, mlp_layers
+from astrokeras.models.task import Task, apply_layers
 
 __all__ = ["Regressor"]
 
@@ -52,31 +52,17 @@ class Regressor(Task):
         name: str = "regressor",
         **kwargs,
     ):
-        if not 0.0 <= float(dropout) < 1.0:
-            raise ValueError(f"Regressor: dropout must be in [0, 1), got {dropout}")
-        hidden_units = tuple(int(u) for u in hidden_units)
-        hidden = mlp_layers(hidden_units, activation, float(dropout), prefix="head")
+        hidden = self._mlp_head(hidden_units, activation, dropout)
         output_layer = keras.layers.Dense(1, name="prediction", dtype="float32")
         inputs = encoder.input
         prediction = output_layer(apply_layers(hidden, encoder(inputs)))
-        self._hidden_layers = hidden
         self.output_layer = output_layer
-        self.hidden_units = hidden_units
-        self.activation = activation
-        self.dropout = float(dropout)
         self.target = str(target)
         self._primary_target = self.target
         Task.__init__(self, encoder=encoder, inputs=inputs, outputs=prediction, name=name, **kwargs)
 
     def get_config(self) -> dict:
-        return {
-            "encoder": self._encoder_config(),
-            "hidden_units": list(self.hidden_units),
-            "activation": self.activation,
-            "dropout": self.dropout,
-            "target": self.target,
-            "name": self.name,
-        }
+        return {**self._head_config(), "target": self.target, "name": self.name}
 
     def _tracker_names(self) -> tuple[str, ...]:
         return ("loss", "mae")

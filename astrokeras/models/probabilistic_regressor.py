@@ -33,7 +33,7 @@ import keras
 import numpy as np
 from keras import ops
 
-from astrokeras.models.task import Task, apply_layers, mlp_layers
+from astrokeras.models.task import Task, apply_layers
 
 __all__ = ["NormalParameters", "ProbabilisticRegressor", "normal_log1p_nll", "normal_log1p_summary"]
 
@@ -151,23 +151,16 @@ class ProbabilisticRegressor(Task):
         name: str = "probabilistic_regressor",
         **kwargs,
     ):
-        if not 0.0 <= float(dropout) < 1.0:
-            raise ValueError(f"ProbabilisticRegressor: dropout must be in [0, 1), got {dropout}")
         if not float(min_scale) > 0.0:
             raise ValueError(f"ProbabilisticRegressor: min_scale must be > 0, got {min_scale}")
-        hidden_units = tuple(int(u) for u in hidden_units)
-        hidden = mlp_layers(hidden_units, activation, float(dropout), prefix="head")
+        hidden = self._mlp_head(hidden_units, activation, dropout)
         raw_layer = keras.layers.Dense(2, name="distribution_raw", dtype="float32")
         params_layer = NormalParameters(float(min_scale), float(loc), float(scale), name="normal_parameters",
                                         dtype="float32")
         inputs = encoder.input
         params = params_layer(raw_layer(apply_layers(hidden, encoder(inputs))))
-        self._hidden_layers = hidden
         self.raw_layer = raw_layer
         self.params_layer = params_layer
-        self.hidden_units = hidden_units
-        self.activation = activation
-        self.dropout = float(dropout)
         self.min_scale = float(min_scale)
         self.loc = float(loc)
         self.scale = float(scale)
@@ -177,10 +170,7 @@ class ProbabilisticRegressor(Task):
 
     def get_config(self) -> dict:
         return {
-            "encoder": self._encoder_config(),
-            "hidden_units": list(self.hidden_units),
-            "activation": self.activation,
-            "dropout": self.dropout,
+            **self._head_config(),
             "min_scale": self.min_scale,
             "loc": self.loc,
             "scale": self.scale,

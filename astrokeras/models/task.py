@@ -60,6 +60,24 @@ class Task(TrainStepMixin, keras.Model):
         self.encoder = encoder
         self._trackers = {n: keras.metrics.Mean(name=n) for n in self._tracker_names()}
 
+    def _mlp_head(self, hidden_units: Sequence[int], activation: str, dropout: float) -> list:
+        """Validate and store the MLP-head arguments; return its hidden layers (``head_dense_{i}``).
+
+        Called by subclasses before ``Task.__init__`` (the layers go into the Functional graph).
+        """
+        if not 0.0 <= float(dropout) < 1.0:
+            raise ValueError(f"{type(self).__name__}: dropout must be in [0, 1), got {dropout}")
+        self.hidden_units = tuple(int(u) for u in hidden_units)
+        self.activation = activation
+        self.dropout = float(dropout)
+        self._hidden_layers = mlp_layers(self.hidden_units, activation, self.dropout, prefix="head")
+        return self._hidden_layers
+
+    def _head_config(self) -> dict:
+        """The config entries every task model shares: encoder and MLP-head arguments."""
+        return {"encoder": self._encoder_config(), "hidden_units": list(self.hidden_units),
+                "activation": self.activation, "dropout": self.dropout}
+
     # ----------------------------------------------------------------- config
     @classmethod
     def from_config(cls, config: dict):
