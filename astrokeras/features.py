@@ -35,7 +35,10 @@ import pandas as pd
 
 from astrokeras.photometry import LightCurves
 
-__all__ = ["light_curve_features"]
+__all__ = ["FEATURES_VERSION", "light_curve_features"]
+
+#: Bump whenever a change here can change the features for the same input (feature caches key on it).
+FEATURES_VERSION = 1
 
 
 def _extractor():

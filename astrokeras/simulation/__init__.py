@@ -36,9 +36,13 @@ from astrokeras.simulation.population import META_COLUMNS, REDSHIFT_RANGES, prep
 from astrokeras.simulation.sources import CLASSES
 from astrokeras.simulation.surveys import SURVEYS, Survey, default_survey, survey_from_pointings
 
-__all__ = ["CLASSES", "SURVEYS", "Survey", "plan_chunks", "simulate", "simulate_preset", "survey_from_pointings"]
+__all__ = ["CLASSES", "SIMULATOR_VERSION", "SURVEYS", "Survey", "plan_chunks", "simulate", "simulate_preset", "survey_from_pointings"]
 
 DEFAULT_CHUNK_SIZE = 2000
+
+#: Bump whenever a change to the simulator can change its output for the same arguments: caches of
+#: simulated sets (recipes) include it in their key, so stale simulations are never reused.
+SIMULATOR_VERSION = 1
 
 
 def _class_counts(n, classes) -> dict[str, int]:
