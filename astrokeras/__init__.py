@@ -71,6 +71,10 @@ __all__ = [
 _LAZY = {
     "anomaly": ("astrokeras.anomaly", None),
     "evaluation": ("astrokeras.evaluation", None),
+    "bootstrap": ("astrokeras.bootstrap", None),
+    "calibration": ("astrokeras.calibration", None),
+    "caching": ("astrokeras.caching", None),
+    "results": ("astrokeras.results", None),
     "features": ("astrokeras.features", None),
     "presets": ("astrokeras.presets", None),
     "list_encoders": ("astrokeras.presets", "list_encoders"),

@@ -94,9 +94,10 @@ def make_dataset(
         batch_size: objects per batch.
         shuffle: shuffle the objects (and the batch order); a new order every epoch (every new
             iterator, as Keras makes one per epoch).
-        seed: shuffle seed. With a seed the sequence of epoch orders is identical run to run
-            (it also depends on TensorFlow's global seed when one is set, e.g. by
-            ``keras.utils.set_random_seed``); with ``seed=None`` and ``shuffle=True`` it is random.
+        seed: shuffle seed. The order of pass ``e`` is a function of ``(seed, e)`` only: the
+            returned dataset's ``shuffle_epoch`` variable counts passes and can be set (Keras
+            training in :mod:`astrokeras.training` sets it to the epoch, so resumed runs replay
+            the same orders). With ``seed=None`` the base seed comes from NumPy's global RNG.
         bucket_boundaries: increasing exclusive upper bounds on the length: batches hold curves
             of one bucket only. ``None`` disables bucketing: every batch is padded to
             ``max_length`` (to its own longest curve with ``pad_to_bucket_boundary=False``).
@@ -174,12 +175,12 @@ def make_dataset(
     static_b = batch_size if drop_remainder else None
 
     @tf.autograph.experimental.do_not_convert
-    def plan(epoch_seed):
+    def plan(epoch):
         """One epoch: (n_batches, batch_size) object indices, -1 padded (no ragged ops: they
         make every new iterator, i.e. every Keras epoch, ~10x slower to start)."""
         idx = tf.range(n, dtype=tf.int64)
         if shuffle:
-            idx = tf.random.experimental.stateless_shuffle(idx, seed=tf.stack([epoch_seed, 0]))
+            idx = tf.random.experimental.stateless_shuffle(idx, seed=tf.stack([base_seed, 2 * epoch]))
         b = tf.gather(bucket_t, idx)
         order = tf.argsort(b, stable=True)
         idx, b = tf.gather(idx, order), tf.gather(b, order)
@@ -198,7 +199,7 @@ def make_dataset(
             tf.stack([batch_id, pos % batch_size], axis=1), idx)
         if shuffle:
             mat = tf.gather(mat, tf.random.experimental.stateless_shuffle(
-                tf.range(total), seed=tf.stack([epoch_seed, 1])))
+                tf.range(total), seed=tf.stack([base_seed, 2 * epoch + 1])))
         return mat
 
     @tf.autograph.experimental.do_not_convert
@@ -226,8 +227,16 @@ def make_dataset(
             return inputs, y
         return inputs, y, tf.gather(weight_t, idx)
 
-    if shuffle:  # one seed per pass; a new one each time the dataset is iterated (or repeated)
-        seeds = tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=True).take(1)
+    epoch_counter = None
+    base_seed = tf.constant(0, tf.int64)
+    if shuffle:
+        # The order of a pass depends only on (seed, epoch). Each new iterator (Keras makes one per
+        # epoch) takes the counter's value and advances it; ``astrokeras.training`` sets the counter
+        # to Keras' epoch before each epoch (``ShuffleEpoch``), so a resumed run replays the orders.
+        base_seed = tf.constant(int(np.random.randint(0, 2**31 - 1)) if seed is None else int(seed), tf.int64)
+        epoch_counter = tf.Variable(0, dtype=tf.int64, trainable=False, name="shuffle_epoch")
+        seeds = tf.data.Dataset.from_tensors(tf.constant(0, tf.int64)).map(
+            lambda _: epoch_counter.assign_add(1) - 1)
     else:
         seeds = tf.data.Dataset.from_tensors(tf.constant(0, tf.int64))
     ds = seeds.map(plan).unbatch()
@@ -238,7 +247,9 @@ def make_dataset(
         tf.data.INFINITE_CARDINALITY if repeat else n_batches))
     options = tf.data.Options()
     options.deterministic = bool(deterministic)
-    return ds.with_options(options).prefetch(tf.data.AUTOTUNE)
+    ds = ds.with_options(options).prefetch(tf.data.AUTOTUNE)
+    ds.shuffle_epoch = epoch_counter  # None unless shuffled (see ``astrokeras.training.ShuffleEpoch``)
+    return ds
 
 
 def dataset_from_light_curves(

@@ -6,9 +6,12 @@ and the engineering a long run needs:
 
 * seeds everywhere (:func:`set_global_seed`: Python, NumPy and backend RNGs, and deterministic
   TensorFlow ops), so the same seed gives the same weights on CPU;
-* resumable runs: with ``workdir``, ``keras.callbacks.BackupAndRestore`` checkpoints every epoch
-  into ``workdir/backup`` and a killed run restarts from the last finished epoch;
-* a history written to disk (``workdir/history.csv`` as it goes, ``workdir/history.json`` at the end);
+* resumable runs: with ``workdir``, :class:`TrainingCheckpoint` atomically checkpoints every epoch
+  (weights, optimizer, epoch, early-stopping state, history) into ``workdir/backup``; a run killed
+  at any instant restarts from the last finished epoch and, because shuffling depends only on
+  ``(seed, epoch)`` (:class:`ShuffleEpoch`), ends with the same weights as an uninterrupted run;
+* a history written to disk after every epoch (``workdir/history.csv`` and ``history.json``,
+  counting every epoch, before and after a resume);
 * ``jit_compile=True`` by default (on CPU Keras' ``"auto"`` means off; XLA roughly doubles GRU
   training throughput here with fixed bucket shapes).
 
@@ -23,12 +26,15 @@ from __future__ import annotations
 import json
 import os
 import random
+import shutil
+import tempfile
 from typing import Sequence
 
 import keras
 import numpy as np
 
-__all__ = ["set_global_seed", "pretrain", "finetune", "standard_callbacks"]
+__all__ = ["set_global_seed", "pretrain", "finetune", "standard_callbacks", "ResumableEarlyStopping",
+           "TrainingCheckpoint", "ShuffleEpoch"]
 
 
 def set_global_seed(seed: int, deterministic_ops: bool = True) -> None:
@@ -47,18 +53,145 @@ def set_global_seed(seed: int, deterministic_ops: bool = True) -> None:
         tf.config.experimental.enable_op_determinism()
 
 
+class ResumableEarlyStopping(keras.callbacks.EarlyStopping):
+    """``EarlyStopping`` whose state (wait, best value, best weights) can be saved and restored,
+    so a resumed run stops where the uninterrupted run would have."""
+
+    def get_state(self) -> dict:
+        return {"wait": int(self.wait), "best": None if self.best is None else float(self.best),
+                "best_epoch": int(self.best_epoch), "stopped_epoch": int(self.stopped_epoch)}
+
+    def set_state(self, state: dict, best_weights) -> None:
+        self.wait = int(state["wait"])
+        self.best = state["best"] if state["best"] is not None else self.best
+        self.best_epoch = int(state["best_epoch"])
+        self.stopped_epoch = int(state["stopped_epoch"])
+        self.best_weights = best_weights
+
+
+class TrainingCheckpoint(keras.callbacks.Callback):
+    """Resume a killed run exactly: after every epoch, atomically save the model and optimizer
+    weights, the epoch, the early-stopping state and the whole history into ``backup_dir``.
+
+    Unlike ``keras.callbacks.BackupAndRestore`` the checkpoint is written to a new folder and then
+    published by renaming a pointer file, so a kill at any instant leaves a complete checkpoint;
+    together with the epoch-derived shuffling of :func:`astrokeras.pipeline.make_dataset` (the
+    :class:`ShuffleEpoch` callback) a resumed run gives the same weights as an uninterrupted one.
+    ``history.csv`` and ``history.json`` in ``workdir`` count every epoch, before and after a resume.
+    """
+
+    def __init__(self, workdir: str, early_stopping: ResumableEarlyStopping | None = None, params: dict | None = None):
+        super().__init__()
+        self.workdir = workdir
+        self.backup_dir = os.path.join(workdir, "backup")
+        self.early_stopping = early_stopping
+        self.params_record = dict(params or {})
+        self.rows: list[dict] = []
+
+    # ---------------------------------------------------------------- restore
+    def _latest(self) -> str | None:
+        pointer = os.path.join(self.backup_dir, "LATEST")
+        if not os.path.exists(pointer):
+            return None
+        with open(pointer) as fh:
+            name = fh.read().strip()
+        path = os.path.join(self.backup_dir, name)
+        return path if os.path.isdir(path) else None
+
+    def on_train_begin(self, logs=None):
+        path = self._latest()
+        if path is None:
+            return
+        if self.model.optimizer is not None and not self.model.optimizer.built:
+            self.model.optimizer.build(self.model.trainable_variables)
+        self.model.load_weights(os.path.join(path, "model.weights.h5"))
+        with open(os.path.join(path, "state.json")) as fh:
+            state = json.load(fh)
+        self.rows = state["history"]
+        self.model._initial_epoch = int(state["epoch"])
+        if (state.get("early_stopping") or {}).get("stopped_epoch", 0) > 0:  # it had already stopped
+            self.model._initial_epoch = int(self.params.get("epochs", state["epoch"]))
+        if self.early_stopping is not None and state.get("early_stopping") is not None:
+            best = None
+            best_file = os.path.join(path, "best.npz")
+            if os.path.exists(best_file):
+                with np.load(best_file) as data:
+                    best = [data[f"w{i}"] for i in range(len(data.files))]
+            self.early_stopping.set_state(state["early_stopping"], best)
+
+    # ------------------------------------------------------------------- save
+    def on_epoch_end(self, epoch, logs=None):
+        self.rows.append({"epoch": int(epoch), **{k: float(v) for k, v in (logs or {}).items()}})
+        os.makedirs(self.backup_dir, exist_ok=True)
+        name = f"epoch_{epoch + 1:05d}"
+        tmp = tempfile.mkdtemp(prefix=".tmp_", dir=self.backup_dir)
+        self.model.save_weights(os.path.join(tmp, "model.weights.h5"))
+        es = self.early_stopping
+        if es is not None and es.best_weights is not None:
+            np.savez(os.path.join(tmp, "best.npz"), **{f"w{i}": w for i, w in enumerate(es.best_weights)})
+        state = {"epoch": int(epoch) + 1, "history": self.rows,
+                 "early_stopping": None if es is None else es.get_state()}
+        with open(os.path.join(tmp, "state.json"), "w") as fh:
+            json.dump(state, fh)
+        final = os.path.join(self.backup_dir, name)
+        if os.path.exists(final):
+            shutil.rmtree(final)
+        os.replace(tmp, final)
+        _atomic_text(os.path.join(self.backup_dir, "LATEST"), name)
+        for old in os.listdir(self.backup_dir):  # keep only the published checkpoint
+            if old.startswith("epoch_") and old != name:
+                shutil.rmtree(os.path.join(self.backup_dir, old), ignore_errors=True)
+        self.write_history()
+
+    def on_train_end(self, logs=None):
+        self.write_history()
+        shutil.rmtree(self.backup_dir, ignore_errors=True)  # finished: nothing to resume
+
+    def write_history(self) -> None:
+        if not self.rows:
+            return
+        keys = ["epoch"] + sorted({k for r in self.rows for k in r} - {"epoch"})
+        lines = [",".join(keys)] + [",".join(repr(r.get(k, "")) for k in keys) for r in self.rows]
+        _atomic_text(os.path.join(self.workdir, "history.csv"), "\n".join(lines) + "\n")
+        history = {k: [r[k] for r in self.rows if k in r] for k in keys if k != "epoch"}
+        _atomic_text(os.path.join(self.workdir, "history.json"), json.dumps(
+            {"params": self.params_record, "history": history, "epochs_run": len(self.rows)}, indent=1))
+
+
+def _atomic_text(path: str, text: str) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=".tmp_", dir=os.path.dirname(os.path.abspath(path)))
+    with os.fdopen(fd, "w") as fh:
+        fh.write(text)
+    os.replace(tmp, path)
+
+
+class ShuffleEpoch(keras.callbacks.Callback):
+    """Tell shuffled :func:`astrokeras.pipeline.make_dataset` datasets the current epoch, so the
+    order of epoch ``e`` depends on ``(seed, e)`` only (also after a resume)."""
+
+    def __init__(self, datasets):
+        super().__init__()
+        self.counters = [d.shuffle_epoch for d in datasets if getattr(d, "shuffle_epoch", None) is not None]
+
+    def on_epoch_begin(self, epoch, logs=None):
+        for counter in self.counters:
+            counter.assign(int(epoch))
+
+
 def standard_callbacks(workdir: str | None, patience: int = 5, monitor: str = "val_loss",
-                       has_validation: bool = True) -> list:
-    """Early stopping (restore best weights) and, with a ``workdir``, backup/restore and a CSV log."""
+                       has_validation: bool = True, params: dict | None = None) -> list:
+    """Early stopping (restore best weights) and, with a ``workdir``, an atomic per-epoch checkpoint
+    (resume after a kill) with the history."""
     callbacks = []
+    early = None
     if has_validation and patience:
         mode = "min" if monitor.endswith("loss") else "auto"  # Keras cannot guess for custom names
-        callbacks.append(keras.callbacks.EarlyStopping(monitor=monitor, patience=int(patience), mode=mode,
-                                                       restore_best_weights=True, verbose=1))
+        early = ResumableEarlyStopping(monitor=monitor, patience=int(patience), mode=mode,
+                                       restore_best_weights=True, verbose=0)
+        callbacks.append(early)
     if workdir:
         os.makedirs(workdir, exist_ok=True)
-        callbacks.append(keras.callbacks.BackupAndRestore(os.path.join(workdir, "backup")))
-        callbacks.append(keras.callbacks.CSVLogger(os.path.join(workdir, "history.csv"), append=True))
+        callbacks.append(TrainingCheckpoint(workdir, early, params))
     return callbacks
 
 
@@ -70,26 +203,20 @@ def _fit(model, train_data, validation_data, *, epochs, patience, learning_rate,
         kwargs.setdefault("optimizer", keras.optimizers.Adam(learning_rate))
         kwargs.setdefault("jit_compile", jit_compile)
         model.compile(**kwargs)
+    params = {"epochs": int(epochs), "patience": patience, "learning_rate": learning_rate, "seed": seed,
+              "jit_compile": jit_compile, "backend": keras.backend.backend()}
     all_callbacks = standard_callbacks(workdir, patience, monitor=monitor,
-                                       has_validation=validation_data is not None)
-    all_callbacks += list(callbacks)
+                                       has_validation=validation_data is not None, params=params)
     x, y = (train_data if isinstance(train_data, tuple) and len(train_data) == 2 else (train_data, None))
-    try:
-        # datasets are shuffled by the pipeline (seeded); Keras' own shuffle only applies to arrays
-        history = model.fit(x, y, validation_data=validation_data, epochs=int(epochs),
-                            callbacks=all_callbacks, verbose=verbose, steps_per_epoch=steps_per_epoch,
-                            shuffle=not hasattr(x, "element_spec"))
-    finally:  # a killed/interrupted run must not leave the CSV log open (the backup stays for resume)
-        for cb in all_callbacks:
-            handle = getattr(cb, "csv_file", None)
-            if isinstance(cb, keras.callbacks.CSVLogger) and handle is not None and not handle.closed:
-                handle.close()
-    if workdir:
-        with open(os.path.join(workdir, "history.json"), "w") as fh:
-            json.dump({"params": {"epochs": int(epochs), "patience": patience, "learning_rate": learning_rate,
-                                  "seed": seed, "jit_compile": jit_compile, "backend": keras.backend.backend()},
-                       "history": {k: [float(v) for v in vals] for k, vals in history.history.items()},
-                       "epochs_run": len(next(iter(history.history.values()), []))}, fh, indent=1)
+    all_callbacks = [ShuffleEpoch([x])] + all_callbacks + list(callbacks)
+    # datasets are shuffled by the pipeline (seeded by (seed, epoch)); Keras' own shuffle only applies to arrays
+    history = model.fit(x, y, validation_data=validation_data, epochs=int(epochs),
+                        callbacks=all_callbacks, verbose=verbose, steps_per_epoch=steps_per_epoch,
+                        shuffle=not hasattr(x, "element_spec"))
+    checkpoint = next((cb for cb in all_callbacks if isinstance(cb, TrainingCheckpoint)), None)
+    if checkpoint is not None and checkpoint.rows:  # totals over every epoch, resumed or not
+        history.history = {k: [r[k] for r in checkpoint.rows if k in r]
+                           for k in checkpoint.rows[-1] if k != "epoch"}
     return history
 
 

@@ -109,19 +109,20 @@ def get_config(quick: bool = True, **overrides) -> Config:
 
 
 def _simulate(config: Config, workdir: str) -> ak.LightCurves:
+    """The pretraining sets, cached under ``workdir/data`` with a key of the preset, scale and the
+    simulator's version (:mod:`astrokeras.caching`: atomic writes, corrupt files rebuilt)."""
     parts = []
     for survey in SURVEYS:
         name = f"{survey}_pretrain"
-        cache = os.path.join(workdir, "data", f"{name}_scale{config.scale:g}.parquet")
-        if os.path.exists(cache):
-            lcs = ak.LightCurves.read_parquet(cache)
-        else:
+
+        def build(name=name):
             t0 = time.perf_counter()
             lcs = ak.simulate_preset(name, scale=config.scale, n_jobs=config.n_jobs)
             print(f"simulated {name} x{config.scale:g}: {len(lcs)} light curves in {time.perf_counter() - t0:.1f} s")
-            os.makedirs(os.path.dirname(cache), exist_ok=True)
-            lcs.to_parquet(cache)
-        parts.append(lcs)
+            return lcs
+
+        parts.append(ak.caching.cached_light_curves(os.path.join(workdir, "data"), name,
+                                                    {"preset": name, "scale": config.scale}, build))
     return ak.LightCurves.concat(parts)
 
 
@@ -202,6 +203,7 @@ def run_variant(variant: str, config: Config, workdir: str, train, val) -> dict:
     train_v, val_v = photometry_views(keep(train), config), photometry_views(keep(val), config)
     codes = pd.Categorical(train_v.metadata["label"], categories=list(ak.simulation.CLASSES)).codes
     class_weight = ak.class_weights(codes, len(ak.simulation.CLASSES)).tolist()
+    ak.training.set_global_seed(config.seed)  # before any weight exists: same seed -> same initial weights
     model = build_model(variant, class_weight)
     t0 = time.perf_counter()
     history = ak.training.pretrain(model, _dataset(train_v, config, True), _dataset(val_v, config, False),
