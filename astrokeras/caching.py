@@ -54,7 +54,8 @@ def atomic_write(path: str, write: Callable[[str], None]) -> str:
     folder = os.path.dirname(os.path.abspath(path))
     os.makedirs(folder, exist_ok=True)
     base = os.path.basename(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{base}.", suffix=".tmp" + os.path.splitext(base)[1], dir=folder)
+    # the temporary name ends with the final name, so writers that check extensions accept it
+    fd, tmp = tempfile.mkstemp(prefix=".tmp_", suffix="_" + base, dir=folder)
     os.close(fd)
     try:
         write(tmp)

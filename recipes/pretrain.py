@@ -37,8 +37,12 @@ keep 10% of the simulated objects (stratified by class and survey) for early sto
 domain-alignment metrics (survey-probe AUROC, plain and redshift-matched, kNN survey mixing,
 MMD; ``astrokeras.alignment``), measured on the forced photometry of both surveys.
 
-Outputs (``--workdir``, default ``runs/pretrain``): per variant a folder with ``history.csv/json``,
-checkpoints (a killed run resumes), ``metrics.json``; ``pretrain_summary.md/csv``. With
+Outputs (``--workdir``, default ``runs/pretrain``): per variant a folder with ``history.csv/json``
+(every epoch, also across a resume), an atomic per-epoch checkpoint (a run killed with ``kill -9``
+resumes and ends with the same weights as an uninterrupted run), ``metrics.json`` and
+``encoder.weights.h5``; ``pretrain_summary.md/csv``. Reproducible: the global seed is set before the
+model is built, so two runs with the same ``--seed`` give bit-identical encoder weights (tested).
+Simulated sets are cached in ``workdir/data`` under a key of preset, scale and simulator version. With
 ``--release`` the encoder is written to ``saved_models/<variant>.keras`` (``<variant>_full.keras``
 with ``--full``, so quick and paper-size encoders live side by side) with a JSON sidecar
 (command, data preset and seed, versions, validation metrics, sha256) and reference outputs on a
@@ -233,8 +237,8 @@ def run_variant(variant: str, config: Config, workdir: str, train, val) -> dict:
         **{f"val_{k}": float(v) for k, v in val_logs.items()},
         **{f"alignment_{k}": float(v) for k, v in alignment.summary().items()},
     }
-    with open(os.path.join(vdir, "metrics.json"), "w") as fh:
-        json.dump(metrics, fh, indent=1)
+    ak.caching.atomic_write_text(os.path.join(vdir, "metrics.json"), json.dumps(metrics, indent=1))
+    ak.caching.atomic_write(os.path.join(vdir, "encoder.weights.h5"), model.encoder.save_weights)
     if config.release:
         _release(model, variant, config, metrics)
     return metrics
