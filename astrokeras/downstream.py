@@ -51,6 +51,7 @@ __all__ = [
     "embed",
     "finetune_sequence_model",
     "fit_head",
+    "head_forward",
     "head_penultimate",
     "predict_in_order",
     "set_encoder_trainable",
@@ -175,7 +176,7 @@ def fit_head(latent: np.ndarray, target: np.ndarray, task: str = "classification
              n_classes: int | None = None, hidden_units: Sequence[int] = (64,), activation: str = "relu",
              val_fraction: float = 0.2, epochs: int = 300, patience: int = 20, batch_size: int | None = None,
              learning_rate: float = 1e-3, l2: float = 1e-4, balanced: bool = True, seed: int = 0,
-             verbose=0) -> keras.Model:
+             validation: tuple[np.ndarray, np.ndarray] | None = None, verbose=0) -> keras.Model:
     """Train an MLP head on fixed embeddings (= a frozen encoder + MLP head), early-stopped.
 
     Latents are standardised, and for ``"regression"`` the target too, during training; the
@@ -205,6 +206,9 @@ def fit_head(latent: np.ndarray, target: np.ndarray, task: str = "classification
         l2: L2 penalty of the scikit-learn path.
         balanced: weight classes by inverse frequency (classification).
         seed: seed of the initial weights, shuffling and the validation split.
+        validation: ``(latent_dev, target_dev)``: early-stop on this development split (the
+            epoch with the lowest development loss is kept) instead of holding out
+            ``val_fraction`` of the training objects; every training object is then used.
         verbose: training verbosity.
 
     Returns:
@@ -234,6 +238,15 @@ def fit_head(latent: np.ndarray, target: np.ndarray, task: str = "classification
         if task == "normal" and (target <= -1).any():
             raise ValueError("'normal' heads model log(1 + z): targets must be > -1")
 
+    if validation is not None:
+        val_latent = np.asarray(validation[0], dtype=np.float32)
+        val_target = np.asarray(validation[1]).astype(target.dtype)
+        if val_latent.ndim != 2 or val_latent.shape[1] != latent.shape[1] or len(val_latent) != len(val_target):
+            raise ValueError(f"validation must be (latent (m, {latent.shape[1]}), target (m,)); got "
+                             f"{val_latent.shape} and {val_target.shape}")
+        if len(val_target) == 0 or not np.isfinite(val_latent).all():
+            raise ValueError("validation latents must be non-empty and finite")
+        val_fraction = 0.0
     if batch_size is None:
         n_train = len(target) * (1.0 - (val_fraction or 0.0))
         batch_size = int(np.clip(n_train // 16, 16, 128))
@@ -242,13 +255,17 @@ def fit_head(latent: np.ndarray, target: np.ndarray, task: str = "classification
     loc, scale = 0.0, 1.0
     if task == "normal":
         loc, scale = float(np.log1p(target).mean()), float(np.log1p(target).std() + 1e-6)
+    from astrokeras.training import set_global_seed
+
+    set_global_seed(seed, deterministic_ops=False)  # before any weight exists
     head = build_head(latent.shape[1], task, n_classes, hidden_units, activation, loc=loc, scale=scale)
+    val_std = None if validation is None else ((val_latent - x_mean) / x_std, val_target)
     if task == "normal":
         _fit_keras_head(head, xs, target, val_fraction, epochs, patience, batch_size, learning_rate,
-                        seed, verbose)
+                        seed, verbose, val_std)
     else:
         _fit_sklearn_head(head, xs, target, task, n_classes, hidden_units, activation, val_fraction,
-                          epochs, patience, batch_size, learning_rate, l2, balanced, seed, verbose)
+                          epochs, patience, batch_size, learning_rate, l2, balanced, seed, verbose, val_std)
     first = head.get_layer("head_dense_0")
     kernel, bias = first.get_weights()
     first.set_weights([kernel / x_std[:, None], bias - (x_mean / x_std) @ kernel])
@@ -256,7 +273,7 @@ def fit_head(latent: np.ndarray, target: np.ndarray, task: str = "classification
 
 
 def _fit_sklearn_head(head, xs, target, task, n_classes, hidden_units, activation, val_fraction, epochs,
-                      patience, batch_size, learning_rate, l2, balanced, seed, verbose):
+                      patience, batch_size, learning_rate, l2, balanced, seed, verbose, validation=None):
     import warnings
 
     from sklearn.exceptions import ConvergenceWarning
@@ -285,9 +302,15 @@ def _fit_sklearn_head(head, xs, target, task, n_classes, hidden_units, activatio
         model = MLPRegressor(**kwargs)
         y_mean, y_std = float(target.mean()), float(target.std() + 1e-12)
         y = (target - y_mean) / y_std
+    if validation is not None:
+        model.set_params(early_stopping=False)
     with threadpool_limits(1), warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)  # max_iter reached: a documented stop
-        model.fit(xs, y, sample_weight=weights)
+        if validation is None:
+            model.fit(xs, y, sample_weight=weights)
+        else:
+            _partial_fit_with_dev(model, xs, y, weights, validation, task, n_classes, epochs, patience,
+                                  (y_mean, y_std))
     hidden = [layer for layer in head.layers if layer.name.startswith("head_dense_")]
     for layer, w, b in zip(hidden, model.coefs_[:-1], model.intercepts_[:-1]):
         layer.set_weights([w.astype(np.float32), b.astype(np.float32)])
@@ -307,15 +330,56 @@ def _fit_sklearn_head(head, xs, target, task, n_classes, hidden_units, activatio
     head.n_epochs_ = int(model.n_iter_)
 
 
+def _partial_fit_with_dev(model, xs, y, weights, validation, task, n_classes, epochs, patience, y_scaling):
+    """Epochs of scikit-learn's Adam (``partial_fit``) with early stopping on a development split:
+    the weights of the epoch with the lowest development loss are kept."""
+    from sklearn.metrics import log_loss
+
+    xv, yv = validation
+    if task == "classification":
+        counts = np.bincount(yv.astype(int), minlength=n_classes).astype(float)
+        w_dev = (len(yv) / (n_classes * np.maximum(counts, 1)))[yv.astype(int)]
+        classes = np.arange(n_classes)
+
+        def dev_loss():
+            return log_loss(yv, model.predict_proba(xv), labels=classes, sample_weight=w_dev)
+    else:
+        y_mean, y_std = y_scaling
+
+        def dev_loss():
+            return float(np.mean((model.predict(xv) - (yv - y_mean) / y_std) ** 2))
+
+    best, best_state, wait, n_epochs = np.inf, None, 0, 0
+    for epoch in range(int(epochs)):
+        if task == "classification":
+            model.partial_fit(xs, y, sample_weight=weights, classes=classes)
+        else:
+            model.partial_fit(xs, y, sample_weight=weights)
+        n_epochs += 1
+        loss = dev_loss()
+        if loss < best - 1e-4:  # scikit-learn's default ``tol``
+            best, wait = loss, 0
+            best_state = ([c.copy() for c in model.coefs_], [b.copy() for b in model.intercepts_], epoch + 1)
+        else:
+            wait += 1
+            if wait >= patience:
+                break
+    model.coefs_, model.intercepts_ = best_state[0], best_state[1]
+    model.n_iter_ = best_state[2]
+    model.dev_loss_ = best
+
+
 def _fit_keras_head(head, xs, target, val_fraction, epochs, patience, batch_size, learning_rate, seed,
-                    verbose):
+                    verbose, validation=None):
     from astrokeras.models.probabilistic_regressor import normal_log1p_nll
     from astrokeras.training import set_global_seed
 
     set_global_seed(seed, deterministic_ops=False)
     head.compile(optimizer=keras.optimizers.Adam(learning_rate), loss=normal_log1p_nll)
-    callbacks, validation, tr = [], None, np.arange(len(target))
-    if val_fraction and len(target) >= 10:
+    callbacks, tr = [], np.arange(len(target))
+    if validation is not None:
+        callbacks.append(keras.callbacks.EarlyStopping(patience=int(patience), restore_best_weights=True))
+    elif val_fraction and len(target) >= 10:
         tr, va = _stratified_val(len(target), None, val_fraction, seed)
         validation = (xs[va], target[va])
         callbacks.append(keras.callbacks.EarlyStopping(patience=int(patience), restore_best_weights=True))
@@ -371,6 +435,42 @@ def attach_head(encoder: keras.Model, head: keras.Model, *, copy: bool = True) -
         if layer.weights:
             model.get_layer(layer.name).set_weights(layer.get_weights())
     return model
+
+
+def head_forward(head: keras.Model, latent: np.ndarray, penultimate: bool = False) -> np.ndarray:
+    """A :func:`build_head` head evaluated in NumPy (no Keras call: fast for the many small heads of
+    an evaluation). ``penultimate=True`` returns the last hidden layer (the anomaly detector's input).
+
+    Example:
+        >>> head = build_head(4, "classification", n_classes=3, hidden_units=(8,))
+        >>> x = np.ones((2, 4), np.float32)
+        >>> bool(np.allclose(head_forward(head, x), head.predict(x, verbose=0), atol=1e-6))
+        True
+    """
+    x = np.asarray(latent, dtype=np.float64)
+    acts = {"relu": lambda a: np.maximum(a, 0.0), "tanh": np.tanh, "linear": lambda a: a,
+            "sigmoid": lambda a: 1.0 / (1.0 + np.exp(-a))}
+    names = [layer.name for layer in head.layers]
+    for layer in head.layers:
+        if layer.name.startswith("head_dense_"):
+            kernel, bias = layer.get_weights()
+            act = keras.activations.serialize(layer.activation)
+            act = act if isinstance(act, str) else act.get("config", {}).get("name", "linear")
+            if act not in acts:
+                raise ValueError(f"head_forward does not know activation {act!r}")
+            x = acts[act](x @ kernel + bias)
+    if penultimate:
+        return x.astype(np.float32)
+    if "class_logits" in names:
+        kernel, bias = head.get_layer("class_logits").get_weights()
+        z = x @ kernel + bias
+        z = z - z.max(axis=1, keepdims=True)
+        e = np.exp(z)
+        return (e / e.sum(axis=1, keepdims=True)).astype(np.float32)
+    if "prediction" in names:
+        kernel, bias = head.get_layer("prediction").get_weights()
+        return (x @ kernel + bias).astype(np.float32)
+    return np.asarray(head.predict(np.asarray(latent, np.float32), verbose=0))  # "normal" heads
 
 
 def head_penultimate(head: keras.Model, latent: np.ndarray, batch_size: int = 4096) -> np.ndarray:

@@ -29,6 +29,7 @@ import pandas as pd
 
 __all__ = [
     "train_test_split_ids",
+    "train_dev_test_split_ids",
     "limited_subset",
     "macro_auroc",
     "regression_metrics",
@@ -72,6 +73,34 @@ def train_test_split_ids(object_ids: Sequence, labels: Sequence | None = None, t
             n_test = min(max(n_test, 1), len(members) - 1)
         test_mask[members[:n_test]] = True
     return np.sort(ids_sorted[~test_mask]), np.sort(ids_sorted[test_mask])
+
+
+def train_dev_test_split_ids(object_ids: Sequence, labels: Sequence | None = None, test_fraction: float = 0.2,
+                             dev_fraction: float = 0.2, seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Deterministic, stratified train / dev / test split of object ids.
+
+    The test part is exactly :func:`train_test_split_ids` with the same arguments (so the test set
+    of seed 0 is the one earlier tables used); ``dev_fraction`` of the rest becomes the development
+    split, on which every choice (encoder, head size, epochs, anomaly-forest variant, temperature)
+    is made. Test is read once per final table.
+
+    Returns:
+        ``(train_ids, dev_ids, test_ids)``, each sorted.
+
+    Example:
+        >>> ids = np.array([f"o{i:02d}" for i in range(50)]); labels = np.array([0, 1] * 25)
+        >>> [len(part) for part in train_dev_test_split_ids(ids, labels, 0.2, 0.25, seed=0)]
+        [30, 10, 10]
+    """
+    ids = np.asarray(object_ids).astype(str)
+    rest, test = train_test_split_ids(ids, labels, test_fraction, seed)
+    if labels is None:
+        rest_labels = None
+    else:
+        lab = pd.Series(np.asarray(labels, dtype=object), index=ids)
+        rest_labels = lab.loc[rest].to_numpy()
+    train, dev = train_test_split_ids(rest, rest_labels, dev_fraction, seed=seed + 7919)
+    return train, dev, test
 
 
 def limited_subset(train_ids: Sequence, n_labels: int = 512, seed: int = 0,
