@@ -18,8 +18,8 @@ Example:
     >>> log = RunLog(n_boot=200)
     >>> y = np.array([0, 1] * 50); rng = np.random.default_rng(0)
     >>> for seed in range(3):
-    ...     log.add("A", "AUROC", "auroc", split=0, seed=seed, y_true=y, y_pred=y + rng.normal(0, .5, 100))
-    ...     log.add("B", "AUROC", "auroc", split=0, seed=seed, y_true=y, y_pred=y + rng.normal(0, 5, 100))
+    ...     _ = log.add("A", "AUROC", "auroc", split=0, seed=seed, y_true=y, y_pred=y + rng.normal(0, .5, 100))
+    ...     _ = log.add("B", "AUROC", "auroc", split=0, seed=seed, y_true=y, y_pred=y + rng.normal(0, 5, 100))
     >>> cell = log.summary().set_index(["row", "column"]).loc[("A", "AUROC")]
     >>> bool(cell["ci_low"] < cell["mean"] < cell["ci_high"])
     True
