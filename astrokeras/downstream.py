@@ -500,7 +500,8 @@ def finetune_sequence_model(model: keras.Model, data: LightCurves | TokenizedLig
                             stratify: np.ndarray | None = None, val_fraction: float = 0.2, epochs: int = 100,
                             patience: int = 10, batch_size: int = 128, learning_rate: float = 1e-3,
                             sample_weight: np.ndarray | None = None, seed: int = 0, workdir: str | None = None,
-                            jit_compile: bool = True, verbose=0) -> keras.callbacks.History:
+                            jit_compile: bool = True, verbose=0,
+                            validation: tuple | None = None) -> keras.callbacks.History:
     """Train a task model end to end on light curves (encoder weights included where trainable).
 
     Use it for cross-domain fine-tuning (a copy of a released encoder with
@@ -518,6 +519,8 @@ def finetune_sequence_model(model: keras.Model, data: LightCurves | TokenizedLig
         epochs, patience, batch_size, learning_rate, seed, workdir, jit_compile, verbose: see
             :func:`astrokeras.training.finetune`.
         sample_weight: per-object weights (e.g. balanced class weights).
+        validation: ``(data_dev, targets_dev)``: early-stop on this development split instead of
+            holding out ``val_fraction`` of ``data`` (then every object of ``data`` trains).
 
     Returns:
         The Keras ``History``.
@@ -531,6 +534,8 @@ def finetune_sequence_model(model: keras.Model, data: LightCurves | TokenizedLig
     for key, value in targets.items():
         if value.shape[0] != n:
             raise ValueError(f"targets[{key!r}] has {value.shape[0]} values for {n} objects")
+    if validation is not None:
+        val_fraction = 0.0
     tr, va = _stratified_val(n, stratify, val_fraction, seed) if val_fraction else (np.arange(n), None)
 
     def part(idx, shuffle):
@@ -539,7 +544,12 @@ def finetune_sequence_model(model: keras.Model, data: LightCurves | TokenizedLig
         return make_dataset(sub, {k: v[idx] for k, v in targets.items()}, batch_size=batch_size,
                             shuffle=shuffle, seed=seed, sample_weight=weights)
 
-    validation = part(va, False) if va is not None and len(va) else None
+    if validation is not None:
+        dev_tokens = _tokens(validation[0], tokenizer)
+        dev_targets = {k: np.asarray(v) for k, v in validation[1].items()}
+        validation = make_dataset(dev_tokens, dev_targets, batch_size=batch_size, shuffle=False)
+    else:
+        validation = part(va, False) if va is not None and len(va) else None
     return finetune(model, part(tr, True), validation, epochs=epochs, patience=patience if validation else 0,
                     learning_rate=learning_rate, seed=seed, workdir=workdir, jit_compile=jit_compile,
                     verbose=verbose)

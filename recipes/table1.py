@@ -4,50 +4,47 @@ Paper table: Table 1 (Sec. 4.1; protocols Sec. 2.3; heads Sec. 3.5 and App. B.4)
 
 Command::
 
-    python -m astrofm recipes.table1                 # quick: released encoders, CPU, <= 10 min
-    python -m astrofm recipes.table1 --full          # every column with 5 seeds and full epochs
+    python -m astrofm recipes.table1                 # quick: released encoders, CPU
+    python -m astrofm recipes.table1 --full          # 5 seeds on every row and split, from-scratch everywhere
 
-Rows: no pretraining (the same GRUEncoder architecture trained from scratch on each task), the
-released encoders (``classifier_ztf``, ``classifier_ztf_lsst``, ``contrastive_ztf_lsst``,
-``adversarial_ztf_lsst``, ``contrastive_adversarial_ztf_lsst``, and our sixth,
-``adversarial_confusion_ztf_lsst``, when present) and the feature
-baseline a user would otherwise pick (``light-curve`` features + scikit-learn
-HistGradientBoosting / isolation forest), and a hybrid (features + an encoder's latent, same
-HistGradientBoosting; quick mode: for ``classifier_ztf_lsst`` only) that tests whether the latent
-adds information a feature pipeline lacks.
+Rows: no pretraining (the same ``GRUEncoder`` + head trained end to end, to convergence), the
+released encoders (frozen; two-layer MLP heads), the light-curve features + gradient boosting, and a
+hybrid (features + the dev-selected encoder's latent, same gradient boosting).
 
-Columns (Limited = 512 labelled training objects redrawn for each seed; Full = all of them):
+Protocol (``astrokeras.protocol``, ``astrokeras.learners``; recipes/README.md explains it):
 
-* real ZTF BTS classification, macro AUROC over SN Ia / SN Ib/c / SN II;
-* real ZTF BTS redshift, MSE x 10^3 (Ia/Ibc/II with a redshift);
-* real ZTF BTS anomaly detection, AUROC of rare (``is_anomaly``) versus normal test objects: the
-  classification head (trained on the normal classes only) gives its penultimate latent, an
-  isolation forest is fit on the training objects' latents (the paper), and one forest per class
-  with score = minimum (Gupta, Muthukrishna & Lochner 2025, "per-class");
-* real EROS-1 variable-star classification, macro AUROC over 4 classes, GRU unfrozen (our
-  stand-in for the paper's Kepler set, which we do not have);
-* simulated ZTF and LSST redshift, MSE (presets ``ztf_redshift`` and ``lsst_redshift``, Full).
+* **Splits.** BTS Ia / Ib/c / II objects: train / dev / test by object id, stratified by class (test
+  20%, dev 20% of the rest); the 165 anomalies are split half dev, half test (never trained on).
+  Every BTS number is also measured over **5 outer split seeds** (split 0 is the fixed split).
+  EROS-1: its own test set; dev = 20% of its training set. Simulated redshift: 64/16/20.
+* **Choices on dev only**: every learner early-stops (or picks its boosting iterations) on the dev
+  objects; heads pick their size from ``head_grid`` on dev; the anomaly forest (global or per class)
+  is chosen on dev anomalies; the encoder used for EROS fine-tuning and the hybrid row is the one
+  with the best dev BTS class AUROC (Full); temperature scaling is fitted on dev.
+* **Uncertainty.** Each cell: mean ± std over seeds on split 0, a 95% bootstrap CI (2,000 resamples
+  of the split-0 test objects, paired across rows) and mean ± std over the outer splits;
+  ``comparisons.md`` gives paired bootstrap CIs of the differences the README states.
+* **Columns**: BTS class macro AUROC (Limited = 512 labels per seed / Full), BTS redshift MSE x 10^3,
+  BTS anomaly AUROC, EROS-1 macro AUROC (GRU unfrozen; our stand-in for Kepler), simulated ZTF/LSST
+  redshift MSE; plus ECE before/after temperature scaling, per-class AUROC, confusion matrices and
+  reliability diagrams (files).
 
-Frozen-encoder columns embed each data set once per encoder and train the two-layer MLP heads on
-the embeddings (:mod:`astrokeras.downstream`). Splits are fixed by object id: 20% stratified test
-(``astrokeras.evaluation.train_test_split_ids``, seed 0); EROS uses its given test set. Every
-anomaly (165) is evaluated with the normal test objects: no model sees an anomaly in training.
+Outputs (``--workdir``, default ``runs/table1``): ``table1.md`` (headline), ``summary.csv`` (every
+cell), ``runs.csv`` (every run), ``comparisons.csv/md``, ``calibration.md``, ``per_class_auroc.csv``,
+``confusion_*.csv/png``, ``reliability_*.png``, ``provenance.json`` (command, commit, versions,
+data and encoder checksums). ``python -m astrofm recipes.publish`` copies them into
+``recipes/results/`` and regenerates the README tables.
 
 Expected (paper, Limited/Full): BTS AUROC 0.88/0.91 (classifier ZTF+LSST) vs 0.64/0.85 without
-pretraining; anomaly ~0.6; Kepler 0.97. Our measured numbers and the differences (our simulator,
-BTS alert photometry, EROS instead of Kepler) are in recipes/README.md.
-
-Measured (quick, eight released encoders, 2 CPU cores): 341 s wall, 1.85 GB peak RSS; BTS class
-AUROC Limited/Full 0.910/0.938 (classifier ZTF+LSST, paper-size pretraining), 0.910/0.926
-(contrastive, quick size), features 0.884/0.922, features + latent 0.941/0.957 (full table in
-recipes/README.md). --full is estimated at ~1-2 h (5 seeds of from-scratch GRUs and EROS
-fine-tuning for every row).
+pretraining; anomaly ~0.6; Kepler 0.97. Measured numbers (with CIs) and runtimes: recipes/README.md,
+generated from recipes/results/.
 """
 
 from __future__ import annotations
 
 import argparse
 import dataclasses
+import json
 import os
 import sys
 import time
@@ -57,6 +54,9 @@ import pandas as pd
 
 import astrokeras as ak
 from astrokeras import downstream as ds
+from astrokeras.learners import FeatureLearner, LatentLearner, SequenceLearner
+from astrokeras.protocol import Task, run_anomaly, run_classification, run_regression, scenario_subset
+from astrokeras.results import RunLog, format_cell
 
 ENCODER_ROWS = {
     "classifier_ztf": "Classifier (ZTF only)",
@@ -68,9 +68,6 @@ ENCODER_ROWS = {
     "classifier_ztf_lsst_full": "Classifier (ZTF + LSST), paper-size pretraining",
     "contrastive_ztf_lsst_full": "Classifier + Contrastive, paper-size pretraining",
 }
-#: quick mode runs the EROS fine-tuning and the features + latent hybrid for this encoder only: the
-#: paper's headline model (classifier, ZTF + LSST) at the paper's pretraining size
-QUICK_HEADLINE = "classifier_ztf_lsst_full"
 SCRATCH_ROW = "No pretraining"
 FEATURE_ROW = "Features + HistGradientBoosting"
 BTS_CLASSES = ("SN Ia", "SN Ib/c", "SN II")
@@ -88,10 +85,12 @@ def col(task: str, scenario: str | None = None) -> str:
     return task if scenario is None else f"{task} ({scenario})"
 
 
-COLUMNS = ([col("BTS class AUROC", s) for s in SCENARIOS] + [col("BTS z MSE×10³", s) for s in SCENARIOS]
-           + [col("BTS anomaly AUROC", s) for s in SCENARIOS]
-           + [col("BTS anomaly AUROC per-class", s) for s in SCENARIOS]
-           + [col("EROS-1 AUROC", s) for s in SCENARIOS] + ["Sim ZTF z MSE", "Sim LSST z MSE"])
+CLASS, ZMSE, ANOM, EROS = "BTS class AUROC", "BTS z MSE×10³", "BTS anomaly AUROC", "EROS-1 AUROC"
+COLUMNS = ([col(CLASS, s) for s in SCENARIOS] + [col(ZMSE, s) for s in SCENARIOS]
+           + [col(ANOM, s) for s in SCENARIOS] + [col(EROS, s) for s in SCENARIOS]
+           + ["Sim ZTF z MSE", "Sim LSST z MSE"])
+#: the columns printed on the console and compared in comparisons.md
+HEADLINE = [col(CLASS, "Lim."), col(CLASS, "Full"), col(ZMSE, "Full"), col(ANOM, "Full"), col(EROS, "Full")]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -100,41 +99,44 @@ class Config:
     models_dir: str | None = None           # default: $ASTROKERAS_MODELS or saved_models/
     data_home: str | None = None            # default: $ASTROKERAS_DATA
     tasks: tuple[str, ...] = ("bts", "eros", "sim")
-    seeds: tuple[int, ...] = (0, 1, 2, 3, 4)
+    seeds: tuple[int, ...] = (0, 1, 2, 3, 4)          # training seeds on the fixed split (split 0)
+    split_seeds: tuple[int, ...] = (0, 1, 2, 3, 4)    # outer BTS splits (0 = the fixed split)
+    other_split_seeds: tuple[int, ...] = (0, 1, 2, 3, 4)  # training seeds on splits other than 0
     n_limited: int = 512
-    split_seed: int = 0
     test_fraction: float = 0.2
-    sim_scale: float = 1.0                  # fraction of the 10,000-curve redshift presets
-    sim_seeds: tuple[int, ...] = (0, 1, 2, 3, 4)
-    head_hidden: tuple[int, ...] = (64,)
+    dev_fraction: float = 0.2
+    anomaly_test_fraction: float = 0.5
+    head_grid: tuple[tuple[int, ...], ...] = ((64,), (256,))
     head_epochs: int = 300
     head_patience: int = 20
-    # end-to-end training: the no-pretraining row and EROS (GRU unfrozen)
+    # end-to-end rows (no pretraining; EROS fine-tuning): trained to convergence on dev
     scratch: bool = True
-    scratch_encoder: dict = dataclasses.field(default_factory=dict)  # GRUEncoder kwargs (default: paper size)
+    scratch_tasks: tuple[str, ...] = ("bts", "eros", "sim")
     scratch_seeds: tuple[int, ...] = (0, 1, 2, 3, 4)
-    scratch_epochs: int = 100
-    scratch_patience: int = 5
-    scratch_max_train: int | None = None    # subsample the training set of from-scratch models
-    eros_encoders: tuple[str, ...] | None = None  # None: all encoders
+    scratch_split_seeds: tuple[int, ...] = (0, 1, 2, 3, 4)
+    scratch_other_split_seeds: tuple[int, ...] = (0,)
+    scratch_encoder: dict = dataclasses.field(default_factory=dict)  # GRUEncoder kwargs (default: paper size)
+    sequence_hidden: tuple[int, ...] = (64,)
+    sequence_epochs: int = 200
+    sequence_patience: int = 10
+    eros_encoders: tuple[str, ...] | None = None  # None: the dev-selected encoder
     eros_seeds: tuple[int, ...] = (0, 1, 2, 3, 4)
-    eros_epochs: int = 100
-    eros_trainable: str = "gru"
+    sim_scale: float = 1.0                  # fraction of the 10,000-curve redshift presets
+    sim_seeds: tuple[int, ...] = (0, 1, 2, 3, 4)
+    features: bool = True
+    hybrid: bool = True
     jit_compile: bool = True
     batch_size: int = 128
-    features: bool = True
-    hybrid_encoders: tuple[str, ...] | None = None  # features + latent rows; None: all encoders
     n_jobs: int = 2
+    n_boot: int = 2000
     quick: bool = False
 
 
 def get_config(quick: bool = True, **overrides) -> Config:
-    """Quick (released encoders, CPU, <= 10 min) or full configuration."""
+    """Quick (released encoders, CPU, ~15 min) or full configuration."""
     if quick:
-        config = Config(quick=True, sim_scale=0.5, sim_seeds=(0, 1, 2), scratch_seeds=(0,), scratch_epochs=8,
-                        scratch_patience=3, scratch_max_train=2000, eros_encoders=(QUICK_HEADLINE,),
-                        eros_seeds=(0,), eros_epochs=6, jit_compile=False,
-                        hybrid_encoders=(QUICK_HEADLINE,))
+        config = Config(quick=True, other_split_seeds=(0,), scratch_tasks=("bts",), scratch_seeds=(0,),
+                        scratch_split_seeds=(0,), eros_seeds=(0,), sim_scale=0.5, sim_seeds=(0, 1, 2))
     else:
         config = Config()
     return dataclasses.replace(config, **overrides)
@@ -142,12 +144,13 @@ def get_config(quick: bool = True, **overrides) -> Config:
 
 # ----------------------------------------------------------------------------------- data
 @dataclasses.dataclass
-class Task:
-    """Light curves of one evaluation set with its fixed train/test split."""
-    lcs: ak.LightCurves
-    train: np.ndarray       # positions
-    test: np.ndarray
-    bands: list
+class BTSSplit:
+    """One outer split of the BTS: tasks for classification and redshift, anomaly positions."""
+    cls: Task
+    z: Task
+    dev_ad: np.ndarray
+    test_ad: np.ndarray
+    is_anomaly: np.ndarray
 
 
 def _positions(lcs, ids):
@@ -155,291 +158,277 @@ def _positions(lcs, ids):
     return pos.loc[np.asarray(ids).astype(str)].to_numpy()
 
 
-def load_tasks(config: Config, workdir: str, notes: list) -> dict[str, Task]:
-    tasks = {}
+def bts_split(bts: ak.LightCurves, seed: int, config: Config) -> BTSSplit:
+    meta = bts.metadata
+    label = meta["label"].to_numpy().astype(str)
+    code = np.array([BTS_CLASSES.index(v) if v in BTS_CLASSES else -1 for v in label])
+    z = meta["redshift"].to_numpy(dtype=float)
+    anomaly = meta["is_anomaly"].to_numpy().astype(bool)
+    normal = code >= 0
+    parts = ak.evaluation.train_dev_test_split_ids(bts.object_ids[normal], label[normal], config.test_fraction,
+                                                   config.dev_fraction, seed=seed)
+    train, dev, test = (_positions(bts, p) for p in parts)
+    anom_dev, anom_test = ak.evaluation.train_test_split_ids(bts.object_ids[anomaly], label[anomaly],
+                                                             config.anomaly_test_fraction, seed=seed)
+    has_z = lambda pos: pos[np.isfinite(z[pos])]  # noqa: E731
+    return BTSSplit(Task(train, dev, test, code), Task(has_z(train), has_z(dev), has_z(test), z),
+                    np.r_[dev, _positions(bts, anom_dev)], np.r_[test, _positions(bts, anom_test)], anomaly)
+
+
+@dataclasses.dataclass
+class Data:
+    bts: ak.LightCurves | None = None
+    eros: ak.LightCurves | None = None
+    eros_task: Task | None = None
+    sim: dict = dataclasses.field(default_factory=dict)        # survey -> (lcs, Task)
+    checksums: dict = dataclasses.field(default_factory=dict)
+
+
+def load_data(config: Config, workdir: str, notes: list) -> Data:
+    data = Data()
     if "bts" in config.tasks:
         try:
-            bts = ak.datasets.load_bts(config.data_home)
-            train, test = ak.evaluation.train_test_split_ids(bts.object_ids, bts.metadata["label"].to_numpy(),
-                                                             config.test_fraction, seed=config.split_seed)
-            tasks["bts"] = Task(bts, _positions(bts, train), _positions(bts, test), ["ztf::g", "ztf::r"])
+            data.bts = ak.datasets.load_bts(config.data_home)
         except (ak.datasets.DatasetNotFoundError, FileNotFoundError) as err:
             notes.append(f"BTS columns missing: the ZTF BTS data are not available ({err}).")
     if "eros" in config.tasks:
         try:
             eros = ak.datasets.load_eros("all", config.data_home)
             split = eros.metadata["split"].to_numpy()
-            tasks["eros"] = Task(eros, np.flatnonzero(split == "train"), np.flatnonzero(split == "test"),
-                                 ["eros::B", "eros::R"])
+            codes = np.array([EROS_CLASSES.index(v) for v in eros.metadata["label"].astype(str)])
+            rest = eros.object_ids[split == "train"]
+            train, dev = ak.evaluation.train_test_split_ids(rest, codes[split == "train"], 0.2, seed=0)
+            data.eros = eros
+            data.eros_task = Task(_positions(eros, train), _positions(eros, dev), np.flatnonzero(split == "test"), codes)
         except (ak.datasets.DatasetNotFoundError, FileNotFoundError) as err:
-            notes.append(f"EROS-1 columns missing: the EROS-1 data are not available ({err}).")
+            notes.append(f"EROS-1 columns missing: the EROS-1 data are not available ({err}); get them with "
+                         "`python -m astrofm fetch eros1` (see the README's Data section).")
     if "sim" in config.tasks:
         for survey, preset in SIM_PRESETS.items():
-            cache = os.path.join(workdir, "data", f"{preset}_scale{config.sim_scale:g}.parquet")
-            if os.path.exists(cache):
-                lcs = ak.LightCurves.read_parquet(cache)
-            else:
-                lcs = ak.simulate_preset(preset, scale=config.sim_scale, n_jobs=config.n_jobs)
-                os.makedirs(os.path.dirname(cache), exist_ok=True)
-                lcs.to_parquet(cache)
-            train, test = ak.evaluation.train_test_split_ids(lcs.object_ids, lcs.metadata["label"].to_numpy(),
-                                                             config.test_fraction, seed=config.split_seed)
-            tasks[f"sim_{survey}"] = Task(lcs, _positions(lcs, train), _positions(lcs, test), SIM_BANDS[survey])
-    return tasks
+            lcs = ak.caching.cached_light_curves(
+                os.path.join(workdir, "data"), preset, {"preset": preset, "scale": config.sim_scale},
+                lambda preset=preset: ak.simulate_preset(preset, scale=config.sim_scale, n_jobs=config.n_jobs))
+            train, dev, test = (_positions(lcs, p) for p in ak.evaluation.train_dev_test_split_ids(
+                lcs.object_ids, lcs.metadata["label"].to_numpy(), config.test_fraction, config.dev_fraction, seed=0))
+            data.sim[survey] = (lcs, Task(train, dev, test, lcs.metadata["redshift"].to_numpy(dtype=float)))
+    for name, lcs in (("bts", data.bts), ("eros", data.eros), *((f"sim_{k}", v[0]) for k, v in data.sim.items())):
+        if lcs is not None:
+            data.checksums[name] = ak.results.array_fingerprint(lcs.object_ids, lcs.time_mjd, lcs.flux)
+    return data
 
 
-def _bts_parts(task: Task):
-    meta = task.lcs.metadata
-    label = meta["label"].to_numpy().astype(str)
-    normal = np.isin(label, BTS_CLASSES)
-    code = np.array([BTS_CLASSES.index(v) if v in BTS_CLASSES else -1 for v in label])
-    z = meta["redshift"].to_numpy(dtype=float)
-    anomaly = meta["is_anomaly"].to_numpy().astype(bool)
-    train_cls = task.train[normal[task.train]]
-    test_cls = task.test[normal[task.test]]
-    train_z = task.train[normal[task.train] & np.isfinite(z[task.train])]
-    test_z = task.test[normal[task.test] & np.isfinite(z[task.test])]
-    # anomaly evaluation: normal test objects + every anomaly (never seen in training)
-    test_ad = np.r_[test_cls, np.flatnonzero(anomaly)]
-    return dict(code=code, z=z, anomaly=anomaly, train_cls=train_cls, test_cls=test_cls, train_z=train_z,
-                test_z=test_z, test_ad=test_ad)
+def features_for(data: Data, key: str, lcs, bands, workdir: str, config: Config) -> np.ndarray:
+    """light-curve features, cached (key: data checksum + feature code version)."""
+    key_cfg = {"data": data.checksums.get(key), "bands": list(bands)}
+    name = f"features_{key}_{ak.caching.cache_key(key, key_cfg, ak.features.FEATURES_VERSION)}.parquet"
+    frame = ak.caching.cached(
+        os.path.join(workdir, "data", name),
+        lambda: ak.features.light_curve_features(lcs, bands, n_jobs=config.n_jobs),
+        pd.read_parquet, lambda df, p: ak.caching.atomic_write(p, df.to_parquet))
+    return frame.to_numpy(dtype=float)
 
 
-def _subset(train_pos: np.ndarray, scenario: str, n_limited: int, seed: int, labels=None) -> np.ndarray:
-    if scenario == "Full":
-        return train_pos
-    ids = np.array([f"{p:09d}" for p in train_pos])
-    chosen = ak.evaluation.limited_subset(ids, n_limited, seed=seed,
-                                          labels=None if labels is None else labels[train_pos])
-    return chosen.astype(int)
-
-
-# ----------------------------------------------------------------------------- evaluations
-def _anomaly_aurocs(train_latent, train_labels, test_latent, is_anomaly, seed) -> dict[str, float]:
-    from sklearn.metrics import roc_auc_score
-
-    out = {}
-    for tag, per_class in (("", False), (" per-class", True)):
-        det = ak.anomaly.LatentAnomalyDetector(per_class=per_class, seed=seed)
-        det.fit(train_latent, train_labels if per_class else None)
-        out[col(f"BTS anomaly AUROC{tag}")] = float(roc_auc_score(is_anomaly, det.score(test_latent)))
-    return out
-
-
-def evaluate_embeddings(row: str, z: dict[str, np.ndarray], tasks: dict[str, Task], config: Config,
-                        table: ak.evaluation.ResultTable) -> None:
-    """Frozen encoder: MLP heads on the embeddings for every frozen column and seed."""
-    head_kw = dict(hidden_units=config.head_hidden, epochs=config.head_epochs, patience=config.head_patience)
-    if "bts" in tasks:
-        p = _bts_parts(tasks["bts"])
-        latent = z["bts"]
+# ----------------------------------------------------------------------------- evaluation
+def evaluate_bts(log: RunLog, row: str, learner, splits: dict[int, BTSSplit], config: Config,
+                 seeds_for_split, choices: list) -> None:
+    """Every BTS column of one row: class (with calibration on split 0), anomaly, redshift."""
+    for split, sp in splits.items():
         for scenario in SCENARIOS:
-            for seed in config.seeds:
-                tr = _subset(p["train_cls"], scenario, config.n_limited, seed, p["code"])
-                head = ds.fit_head(latent[tr], p["code"][tr], "classification", n_classes=3, seed=seed, **head_kw)
-                prob = head.predict(latent[p["test_cls"]], verbose=0)
-                table.add(row, col("BTS class AUROC", scenario),
-                          ak.evaluation.macro_auroc(p["code"][p["test_cls"]], prob), seed=seed)
-                pen_train = ds.head_penultimate(head, latent[tr])
-                pen_test = ds.head_penultimate(head, latent[p["test_ad"]])
-                for name, value in _anomaly_aurocs(pen_train, p["code"][tr], pen_test,
-                                                   p["anomaly"][p["test_ad"]], seed).items():
-                    table.add(row, f"{name} ({scenario})", value, seed=seed)
-                trz = _subset(p["train_z"], scenario, config.n_limited, seed)
-                head = ds.fit_head(latent[trz], p["z"][trz], "regression", seed=seed, **head_kw)
-                pred = head.predict(latent[p["test_z"]], verbose=0)[:, 0]
-                table.add(row, col("BTS z MSE×10³", scenario),
-                          1e3 * ak.evaluation.regression_metrics(p["z"][p["test_z"]], pred)["mse"], seed=seed)
-    for survey in SIM_PRESETS:
-        key = f"sim_{survey}"
-        if key not in tasks:
-            continue
-        task, latent = tasks[key], z[key]
-        zt = task.lcs.metadata["redshift"].to_numpy(dtype=float)
-        for seed in config.sim_seeds:
-            head = ds.fit_head(latent[task.train], zt[task.train], "regression", seed=seed, **head_kw)
-            pred = head.predict(latent[task.test], verbose=0)[:, 0]
-            table.add(row, f"Sim {survey.upper()} z MSE", ak.evaluation.regression_metrics(zt[task.test], pred)["mse"],
-                      seed=seed)
+            for seed in seeds_for_split(split):
+                tr = scenario_subset(sp.cls.train, scenario, config.n_limited, seed, sp.cls.target)
+                task = dataclasses.replace(sp.cls, train=tr)
+                fitted = run_classification(log, row, col(CLASS, scenario), learner, task, 3, split=split, seed=seed,
+                                            calibration=split == 0, ece_column=col("BTS class", scenario))
+                variant = run_anomaly(log, row, col(ANOM, scenario), fitted, tr, sp.cls.target[tr], sp.dev_ad,
+                                      sp.is_anomaly[sp.dev_ad], sp.test_ad, sp.is_anomaly[sp.test_ad],
+                                      split=split, seed=seed)
+                trz = scenario_subset(sp.z.train, scenario, config.n_limited, seed)
+                fz = run_regression(log, row, col(ZMSE, scenario), learner, dataclasses.replace(sp.z, train=trz),
+                                    split=split, seed=seed, scale=1e3)
+                choices.append({"row": row, "split": split, "scenario": scenario, "seed": seed,
+                                "class": fitted.info, "anomaly_forest": variant, "redshift": fz.info})
 
 
-def _maybe_subsample(pos: np.ndarray, limit: int | None, seed: int) -> np.ndarray:
-    if limit is None or len(pos) <= limit:
-        return pos
-    return np.sort(np.random.default_rng(seed).choice(pos, size=limit, replace=False))
-
-
-def _balanced_weights(codes: np.ndarray, n_classes: int) -> list[float]:
-    return ak.class_weights(codes, n_classes).tolist()
-
-
-def _train_sequence(model, task: Task, pos, targets, stratify, config, seed, tokenizer, epochs, patience):
-    ds.finetune_sequence_model(model, task.lcs.subset(task.lcs.object_ids[pos]), targets, tokenizer=tokenizer,
-                               stratify=stratify, epochs=epochs, patience=patience, batch_size=config.batch_size,
-                               seed=seed, jit_compile=config.jit_compile)
-
-
-def evaluate_end_to_end(row: str, tasks: dict[str, Task], config: Config, table, tokenizer,
-                        make_encoder, columns: tuple[str, ...], seeds, epochs: int, patience: int,
-                        max_train: int | None = None, trainable: str = "all") -> None:
-    """Train encoder + head on each task (no pretraining: a fresh encoder; EROS: unfrozen GRU)."""
-    def encoder():
-        enc = make_encoder()
-        ds.set_encoder_trainable(enc, trainable)
-        return enc
-
-    if "bts" in tasks and "bts" in columns:
-        task, p = tasks["bts"], _bts_parts(tasks["bts"])
-        for scenario in SCENARIOS:
-            for seed in seeds:
-                ak.training.set_global_seed(seed)
-                tr = _maybe_subsample(_subset(p["train_cls"], scenario, config.n_limited, seed, p["code"]),
-                                      max_train, seed)
-                model = ak.Classifier(encoder(), n_classes=3, hidden_units=config.head_hidden,
-                                      class_weight=_balanced_weights(p["code"][tr], 3))
-                _train_sequence(model, task, tr, {"class": p["code"][tr]}, p["code"][tr], config, seed, tokenizer,
-                                epochs, patience)
-                prob = ds.predict_in_order(model, task.lcs.subset(task.lcs.object_ids[p["test_cls"]]), tokenizer)
-                table.add(row, col("BTS class AUROC", scenario),
-                          ak.evaluation.macro_auroc(p["code"][p["test_cls"]], prob), seed=seed)
-                import keras
-                pen = keras.Model(model.input, model.get_layer("head_dense_0").output)
-                pen_train = ds.predict_in_order(pen, task.lcs.subset(task.lcs.object_ids[tr]), tokenizer)
-                pen_test = ds.predict_in_order(pen, task.lcs.subset(task.lcs.object_ids[p["test_ad"]]), tokenizer)
-                for name, value in _anomaly_aurocs(pen_train, p["code"][tr], pen_test,
-                                                   p["anomaly"][p["test_ad"]], seed).items():
-                    table.add(row, f"{name} ({scenario})", value, seed=seed)
-                trz = _maybe_subsample(_subset(p["train_z"], scenario, config.n_limited, seed), max_train, seed)
-                ak.training.set_global_seed(seed)
-                model = ak.Regressor(encoder(), hidden_units=config.head_hidden)
-                _train_sequence(model, task, trz, {"redshift": p["z"][trz]}, None, config, seed, tokenizer,
-                                epochs, patience)
-                pred = ds.predict_in_order(model, task.lcs.subset(task.lcs.object_ids[p["test_z"]]), tokenizer)[:, 0]
-                table.add(row, col("BTS z MSE×10³", scenario),
-                          1e3 * ak.evaluation.regression_metrics(p["z"][p["test_z"]], pred)["mse"], seed=seed)
-    if "eros" in tasks and "eros" in columns:
-        task = tasks["eros"]
-        codes = np.array([EROS_CLASSES.index(v) for v in task.lcs.metadata["label"].astype(str)])
-        for scenario in SCENARIOS:
-            for seed in seeds:
-                ak.training.set_global_seed(seed)  # initial weights independent of what ran before
-                tr = _subset(task.train, scenario, config.n_limited, seed, codes)
-                model = ak.Classifier(encoder(), n_classes=4, hidden_units=config.head_hidden,
-                                      class_weight=_balanced_weights(codes[tr], 4))
-                _train_sequence(model, task, tr, {"class": codes[tr]}, codes[tr], config, seed, tokenizer,
-                                epochs, patience)
-                prob = ds.predict_in_order(model, task.lcs.subset(task.lcs.object_ids[task.test]), tokenizer)
-                table.add(row, col("EROS-1 AUROC", scenario), ak.evaluation.macro_auroc(codes[task.test], prob),
-                          seed=seed)
-    for survey in SIM_PRESETS:
-        key = f"sim_{survey}"
-        if key not in tasks or "sim" not in columns:
-            continue
-        task = tasks[key]
-        zt = task.lcs.metadata["redshift"].to_numpy(dtype=float)
+def evaluate_eros(log: RunLog, row: str, learner, task: Task, config: Config, seeds, choices: list) -> None:
+    for scenario in SCENARIOS:
         for seed in seeds:
-            ak.training.set_global_seed(seed)
-            tr = _maybe_subsample(task.train, max_train, seed)
-            model = ak.Regressor(encoder(), hidden_units=config.head_hidden)
-            _train_sequence(model, task, tr, {"redshift": zt[tr]}, None, config, seed, tokenizer, epochs, patience)
-            pred = ds.predict_in_order(model, task.lcs.subset(task.lcs.object_ids[task.test]), tokenizer)[:, 0]
-            table.add(row, f"Sim {survey.upper()} z MSE", ak.evaluation.regression_metrics(zt[task.test], pred)["mse"],
-                      seed=seed)
+            tr = scenario_subset(task.train, scenario, config.n_limited, seed, task.target)
+            fitted = run_classification(log, row, col(EROS, scenario), learner, dataclasses.replace(task, train=tr), 4,
+                                        split=0, seed=seed, calibration=True, ece_column=col("EROS-1", scenario))
+            choices.append({"row": row, "task": "eros", "scenario": scenario, "seed": seed, "class": fitted.info})
 
 
-def evaluate_features(tasks: dict[str, Task], config: Config, table, workdir: str, row: str = FEATURE_ROW,
-                      latents: dict[str, np.ndarray] | None = None) -> None:
-    """light-curve features + HistGradientBoosting (classification, redshift) / isolation forest.
-
-    With ``latents`` (``{task key: (n, D)}``), the encoder's latent is appended to the features
-    (the "hybrid" row: does the latent add information a feature pipeline lacks?).
-    """
-    from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
-    from threadpoolctl import threadpool_limits
-
-    with threadpool_limits(1):  # OpenMP threads fight the other processes on a shared CPU
-        _evaluate_features(tasks, config, table, workdir, HistGradientBoostingClassifier,
-                           HistGradientBoostingRegressor, row, latents)
-
-
-def _seeds_for(scenario: str, seeds):
-    """Full-set gradient boosting without subsampling gives the same model for every seed."""
-    return seeds if scenario == "Lim." else seeds[:1]
-
-
-def _evaluate_features(tasks, config, table, workdir, HistGradientBoostingClassifier,
-                       HistGradientBoostingRegressor, row, latents):
-
-    def features(key):
-        cache = os.path.join(workdir, "data", f"features_{key}_{len(tasks[key].lcs)}.parquet")
-        if os.path.exists(cache):
-            f = pd.read_parquet(cache).to_numpy(dtype=float)
-        else:
-            frame = ak.features.light_curve_features(tasks[key].lcs, tasks[key].bands, n_jobs=config.n_jobs)
-            os.makedirs(os.path.dirname(cache), exist_ok=True)
-            frame.to_parquet(cache)
-            f = frame.to_numpy(dtype=float)
-        return f if latents is None else np.concatenate([f, latents[key]], axis=1)
-
-    def impute(train, other):
-        med = np.nanmedian(np.where(np.isfinite(train), train, np.nan), axis=0)
-        med = np.where(np.isfinite(med), med, 0.0)
-        fill = lambda a: np.where(np.isfinite(a), a, med)
-        return fill(train), fill(other)
-
-    if "bts" in tasks and (latents is None or "bts" in latents):
-        p, f = _bts_parts(tasks["bts"]), features("bts")
-        for scenario in SCENARIOS:
-            for seed in _seeds_for(scenario, config.seeds):
-                tr = _subset(p["train_cls"], scenario, config.n_limited, seed, p["code"])
-                clf = HistGradientBoostingClassifier(class_weight="balanced", random_state=seed).fit(f[tr], p["code"][tr])
-                table.add(row, col("BTS class AUROC", scenario),
-                          ak.evaluation.macro_auroc(p["code"][p["test_cls"]], clf.predict_proba(f[p["test_cls"]])),
-                          seed=seed)
-                a, b = impute(f[tr], f[p["test_ad"]])
-                for name, value in _anomaly_aurocs(a, p["code"][tr], b, p["anomaly"][p["test_ad"]], seed).items():
-                    table.add(row, f"{name} ({scenario})", value, seed=seed)
-                trz = _subset(p["train_z"], scenario, config.n_limited, seed)
-                reg = HistGradientBoostingRegressor(random_state=seed).fit(f[trz], p["z"][trz])
-                table.add(row, col("BTS z MSE×10³", scenario),
-                          1e3 * ak.evaluation.regression_metrics(p["z"][p["test_z"]], reg.predict(f[p["test_z"]]))["mse"],
-                          seed=seed)
-    if "eros" in tasks and (latents is None or "eros" in latents):
-        task, f = tasks["eros"], features("eros")
-        codes = np.array([EROS_CLASSES.index(v) for v in task.lcs.metadata["label"].astype(str)])
-        for scenario in SCENARIOS:
-            for seed in _seeds_for(scenario, config.seeds):
-                tr = _subset(task.train, scenario, config.n_limited, seed, codes)
-                clf = HistGradientBoostingClassifier(class_weight="balanced", random_state=seed).fit(f[tr], codes[tr])
-                table.add(row, col("EROS-1 AUROC", scenario),
-                          ak.evaluation.macro_auroc(codes[task.test], clf.predict_proba(f[task.test])), seed=seed)
-    for survey in SIM_PRESETS:
-        key = f"sim_{survey}"
-        if key not in tasks or (latents is not None and key not in latents):
-            continue
-        task, f = tasks[key], features(key)
-        zt = task.lcs.metadata["redshift"].to_numpy(dtype=float)
-        for seed in config.sim_seeds[:1]:
-            reg = HistGradientBoostingRegressor(random_state=seed).fit(f[task.train], zt[task.train])
-            table.add(row, f"Sim {survey.upper()} z MSE",
-                      ak.evaluation.regression_metrics(zt[task.test], reg.predict(f[task.test]))["mse"], seed=seed)
+def evaluate_sim(log: RunLog, row: str, learner_for, data: Data, seeds, choices: list) -> None:
+    for survey, (lcs, task) in data.sim.items():
+        learner = learner_for(survey)
+        for seed in seeds:
+            fitted = run_regression(log, row, f"Sim {survey.upper()} z MSE", learner, task, split=0, seed=seed)
+            choices.append({"row": row, "task": f"sim_{survey}", "seed": seed, "redshift": fitted.info})
 
 
 # ------------------------------------------------------------------------------------ run
-def _reduction_notes(config: Config, encoders: list[str]) -> list[str]:
-    notes = ["EROS-1 (4 variable-star classes, GRU unfrozen) stands in for the paper's Kepler column.",
-             "BTS redshift MSE is x 10^3, as in the paper; anomaly AUROC: normal test objects vs all 165 anomalies.",
-             f"Limited = {config.n_limited} labelled training objects redrawn per seed; mean ± std over seeds "
-             f"{list(config.seeds)} (Full: different head initialisations/validation splits; the feature "
-             "baseline's Full and simulated columns use one seed: gradient boosting on a fixed set is deterministic)."]
+class Progress:
+    """One line per finished stage with elapsed time and an ETA from the stages' mean duration."""
+
+    def __init__(self, stages: list[str], prefix: str = "table1"):
+        self.stages, self.prefix, self.done, self.t0 = stages, prefix, 0, time.perf_counter()
+
+    def step(self, name: str, seconds: float) -> None:
+        self.done += 1
+        elapsed = time.perf_counter() - self.t0
+        eta = elapsed / self.done * (len(self.stages) - self.done)
+        print(f"[{self.prefix} {self.done}/{len(self.stages)}] {name}: {seconds:.0f} s "
+              f"(elapsed {elapsed / 60:.1f} min, ETA ~{eta / 60:.1f} min)", flush=True)
+
+
+def run(config: Config, workdir: str) -> pd.DataFrame:
+    """Evaluate every row and column; write the result files; return the headline table."""
+    t_start = time.perf_counter()
+    os.makedirs(workdir, exist_ok=True)
+    notes: list[str] = []
+    data = load_data(config, workdir, notes)
+    try:
+        available = ak.list_encoders(config.models_dir)
+    except FileNotFoundError:
+        available = []
+    encoders = [e for e in config.encoders if e in available]
+    missing = [e for e in config.encoders if e not in available]
+    if missing:
+        notes.append(f"released encoders not found (rows skipped): {', '.join(missing)}; make them with "
+                     "`python -m astrofm recipes.pretrain --variant all --release`.")
+    if config.features and not _has_light_curve():
+        notes.append("feature baseline skipped: the light-curve package is missing.")
+        config = dataclasses.replace(config, features=False)
+    for note in notes:
+        print(f"* {note}", flush=True)
+
+    log = RunLog(n_boot=config.n_boot)
+    choices: list[dict] = []
+    splits = ({s: bts_split(data.bts, s, config) for s in config.split_seeds} if data.bts is not None else {})
+    frozen_seeds = lambda s: config.seeds if s == 0 else config.other_split_seeds  # noqa: E731
+    stages = ([SCRATCH_ROW] if config.scratch else []) + encoders + (["features"] if config.features else []) \
+        + (["hybrid"] if config.features and config.hybrid and encoders else []) + (["EROS fine-tuning"] if encoders else [])
+    progress = Progress(stages)
+    timings: dict[str, float] = {}
+    tokenizers, latents, enc_sha = {}, {}, {}
+
+    def timed(name, fn):
+        t0 = time.perf_counter()
+        fn()
+        timings[name] = time.perf_counter() - t0
+        progress.step(name, timings[name])
+
+    seq_kw = dict(hidden_units=config.sequence_hidden, epochs=config.sequence_epochs,
+                  patience=config.sequence_patience, batch_size=config.batch_size, jit_compile=config.jit_compile)
+    fresh = lambda: ak.GRUEncoder(n_features=3, name="gru_encoder", **config.scratch_encoder)  # noqa: E731
+
+    if config.scratch:
+        def scratch():
+            if splits and "bts" in config.scratch_tasks:
+                evaluate_bts(log, SCRATCH_ROW, SequenceLearner(data.bts, fresh, ak.Tokenizer(), "all", **seq_kw),
+                             {s: splits[s] for s in config.scratch_split_seeds if s in splits}, config,
+                             lambda s: config.scratch_seeds if s == 0 else config.scratch_other_split_seeds, choices)
+            if data.eros is not None and "eros" in config.scratch_tasks:
+                evaluate_eros(log, SCRATCH_ROW, SequenceLearner(data.eros, fresh, ak.Tokenizer(), "all", **seq_kw),
+                              data.eros_task, config, config.scratch_seeds, choices)
+            if data.sim and "sim" in config.scratch_tasks:
+                evaluate_sim(log, SCRATCH_ROW, lambda s: SequenceLearner(data.sim[s][0], fresh, ak.Tokenizer(), "all",
+                                                                         **seq_kw), data, config.scratch_seeds, choices)
+        timed(SCRATCH_ROW, scratch)
+
+    for name in encoders:
+        def frozen(name=name):
+            row = ENCODER_ROWS.get(name, name)
+            encoder = ak.load_encoder(name, config.models_dir)
+            enc_sha[name] = ak.presets.encoder_info(name, config.models_dir).get("sha256")
+            tokenizers[name] = ds.tokenizer_for(name, config.models_dir)
+            head_kw = dict(hidden_grid=config.head_grid, epochs=config.head_epochs, patience=config.head_patience)
+            if data.bts is not None:
+                latents[(name, "bts")] = ds.embed(encoder, data.bts, tokenizers[name])
+                evaluate_bts(log, row, LatentLearner(latents[(name, "bts")], **head_kw), splits, config,
+                             frozen_seeds, choices)
+            for survey, (lcs, _) in data.sim.items():
+                latents[(name, f"sim_{survey}")] = ds.embed(encoder, lcs, tokenizers[name])
+            evaluate_sim(log, row, lambda s: LatentLearner(latents[(name, f"sim_{s}")], **head_kw), data,
+                         config.sim_seeds, choices)
+        timed(ENCODER_ROWS.get(name, name), frozen)
+
+    # the encoder chosen on dev: best mean dev BTS class AUROC (Full) on the fixed split
+    selected = _select_on_dev(log, encoders)
+    if selected:
+        notes.append(f"encoder selected on dev (best dev BTS class AUROC, Full, split 0): {selected} "
+                     "(used for the EROS fine-tuning and the hybrid row).")
+    feats = {}
+    if config.features:
+        def features():
+            if data.bts is not None:
+                feats["bts"] = features_for(data, "bts", data.bts, ["ztf::g", "ztf::r"], workdir, config)
+                evaluate_bts(log, FEATURE_ROW, FeatureLearner(feats["bts"]), splits, config, frozen_seeds, choices)
+            if data.eros is not None:
+                feats["eros"] = features_for(data, "eros", data.eros, ["eros::B", "eros::R"], workdir, config)
+                evaluate_eros(log, FEATURE_ROW, FeatureLearner(feats["eros"]), data.eros_task, config, config.seeds, choices)
+            for survey, (lcs, _) in data.sim.items():
+                feats[f"sim_{survey}"] = features_for(data, f"sim_{survey}", lcs, SIM_BANDS[survey], workdir, config)
+            evaluate_sim(log, FEATURE_ROW, lambda s: FeatureLearner(feats[f"sim_{s}"]), data, config.sim_seeds, choices)
+        timed("features", features)
+    hybrid = None
+    if config.features and config.hybrid and selected:
+        hybrid = hybrid_row(ENCODER_ROWS.get(selected, selected))
+
+        def hybrid_fn():
+            if data.bts is not None:
+                f = np.concatenate([feats["bts"], latents[(selected, "bts")]], axis=1)
+                evaluate_bts(log, hybrid, FeatureLearner(f), splits, config, frozen_seeds, choices)
+            if data.eros is not None:
+                encoder = ak.load_encoder(selected, config.models_dir)
+                f = np.concatenate([feats["eros"], ds.embed(encoder, data.eros, tokenizers[selected])], axis=1)
+                evaluate_eros(log, hybrid, FeatureLearner(f), data.eros_task, config, config.seeds, choices)
+            evaluate_sim(log, hybrid, lambda s: FeatureLearner(np.concatenate(
+                [feats[f"sim_{s}"], latents[(selected, f"sim_{s}")]], axis=1)), data, config.sim_seeds, choices)
+        timed("hybrid", hybrid_fn)
+    eros_encoders = [e for e in (config.eros_encoders or ([selected] if selected else [])) if e in encoders]
+    if data.eros is not None and eros_encoders:
+        def eros_ft():
+            for name in eros_encoders:
+                encoder = ak.load_encoder(name, config.models_dir)
+                learner = SequenceLearner(data.eros, lambda enc=encoder: ds.copy_encoder(enc), tokenizers[name], "gru",
+                                          **seq_kw)
+                evaluate_eros(log, ENCODER_ROWS.get(name, name), learner, data.eros_task, config, config.eros_seeds,
+                              choices)
+        timed("EROS fine-tuning", eros_ft)
+
+    rows = ([SCRATCH_ROW] if config.scratch else []) + [ENCODER_ROWS.get(e, e) for e in encoders] \
+        + ([FEATURE_ROW] if config.features else []) + ([hybrid] if hybrid else [])
+    wall = time.perf_counter() - t_start
+    notes += _protocol_notes(config)
+    notes.append(f"wall time {wall:.0f} s ({', '.join(f'{k}: {v:.0f} s' for k, v in timings.items())}).")
+    return write_outputs(log, rows, selected, choices, notes, data, enc_sha, config, workdir, wall)
+
+
+def _select_on_dev(log: RunLog, encoders) -> str | None:
+    df = log.frame()
+    df = df[(df["column"] == col(CLASS, "Full")) & (df["split"] == 0)]
+    scores = {name: df[df["row"] == ENCODER_ROWS.get(name, name)]["dev_value"].mean() for name in encoders}
+    scores = {k: v for k, v in scores.items() if np.isfinite(v)}
+    return max(scores, key=scores.get) if scores else None
+
+
+def _protocol_notes(config: Config) -> list[str]:
+    notes = [
+        "Cells: mean ± std over training seeds on the fixed split, [95% bootstrap CI on its test objects]; "
+        "'over splits' gives mean ± std over the outer BTS splits.",
+        f"Limited = {config.n_limited} training labels redrawn per seed; every learner early-stops on the same dev "
+        "objects (heads: size from "
+        f"{[list(h) for h in config.head_grid]} chosen on dev; gradient boosting: iterations chosen on dev).",
+        f"No pretraining: GRUEncoder + ({', '.join(map(str, config.sequence_hidden))}) head trained end to end, "
+        f"dev early stopping (patience {config.sequence_patience}, cap {config.sequence_epochs} epochs), "
+        f"seeds {list(config.scratch_seeds)} on splits {list(config.scratch_split_seeds)}, tasks {list(config.scratch_tasks)}.",
+        "EROS-1 (4 variable-star classes, GRU unfrozen) stands in for the paper's Kepler column.",
+    ]
     if config.quick:
-        notes.append(
-            f"QUICK MODE: simulated redshift sets at {config.sim_scale:g} x 10,000 curves, "
-            f"{len(config.sim_seeds)} seeds; no-pretraining row: {len(config.scratch_seeds)} seed(s), "
-            f"<= {config.scratch_epochs} epochs, <= {config.scratch_max_train} training curves; "
-            f"EROS-1 unfrozen fine-tuning only for {', '.join(config.eros_encoders or encoders)} "
-            f"({len(config.eros_seeds)} seed(s), <= {config.eros_epochs} epochs). Run with --full for the "
-            "complete protocol.")
+        notes.append(f"QUICK MODE: outer splits 1-{len(config.split_seeds) - 1} with seed(s) {list(config.other_split_seeds)}; "
+                     f"no-pretraining row on BTS only (EROS and simulated columns need --full); EROS fine-tuning "
+                     f"{len(config.eros_seeds)} seed; simulated sets at {config.sim_scale:g} x 10,000 curves.")
     return notes
 
 
@@ -451,103 +440,176 @@ def _has_light_curve() -> bool:
     return True
 
 
-def with_available_headline(config: Config, available) -> Config:
-    """Quick mode's EROS/hybrid encoder falls back to ``classifier_ztf_lsst`` when the paper-size
-    one (:data:`QUICK_HEADLINE`) is not among the ``available`` encoders."""
-    if QUICK_HEADLINE in available or "classifier_ztf_lsst" not in available:
-        return config
+# --------------------------------------------------------------------------------- outputs
+def headline_table(summary: pd.DataFrame, rows, columns, split_view: bool = False) -> pd.DataFrame:
+    out = pd.DataFrame(index=rows, columns=columns, dtype=object)
+    out.index.name = "row"
+    for _, r in summary.iterrows():
+        if r["row"] in out.index and r["column"] in out.columns:
+            if split_view:
+                out.loc[r["row"], r["column"]] = format_cell(r["split_mean"], r["split_std"]) + f" (n={int(r['n_splits'])})"
+            else:
+                out.loc[r["row"], r["column"]] = format_cell(r["mean"], r["std"], (r["ci_low"], r["ci_high"]))
+    return out.fillna("—")
 
-    def swap(names):
-        return None if names is None else tuple("classifier_ztf_lsst" if n == QUICK_HEADLINE else n for n in names)
 
-    return dataclasses.replace(config, eros_encoders=swap(config.eros_encoders),
-                               hybrid_encoders=swap(config.hybrid_encoders))
+def comparison_pairs(rows: list[str], selected_row: str | None, hybrid: str | None) -> list[tuple[str, str]]:
+    enc_rows = [r for r in rows if r in ENCODER_ROWS.values()]
+    pairs = [(r, FEATURE_ROW) for r in enc_rows] + [(r, SCRATCH_ROW) for r in enc_rows]
+    named = {v: k for k, v in ENCODER_ROWS.items()}
+    base = ENCODER_ROWS["classifier_ztf_lsst"]
+    for other in ("contrastive_ztf_lsst", "adversarial_ztf_lsst", "contrastive_adversarial_ztf_lsst",
+                  "adversarial_confusion_ztf_lsst", "classifier_ztf"):
+        pairs.append((ENCODER_ROWS[other], base))
+    pairs.append((ENCODER_ROWS["classifier_ztf_lsst_full"], base))
+    pairs.append((ENCODER_ROWS["contrastive_ztf_lsst_full"], ENCODER_ROWS["classifier_ztf_lsst_full"]))
+    if hybrid:
+        pairs += [(hybrid, FEATURE_ROW)] + ([(hybrid, selected_row)] if selected_row else [])
+    pairs.append((FEATURE_ROW, SCRATCH_ROW))
+    have = set(rows)
+    del named
+    return [(a, b) for a, b in pairs if a in have and b in have]
 
 
-def run(config: Config, workdir: str) -> pd.DataFrame:
-    """Evaluate every row and column; write ``table1.csv``/``table1.md``; return the summary table."""
-    t_start = time.perf_counter()
-    os.makedirs(workdir, exist_ok=True)
-    notes: list[str] = []
-    tasks = load_tasks(config, workdir, notes)
-    table = ak.evaluation.ResultTable()
-    try:
-        available = ak.list_encoders(config.models_dir)
-    except FileNotFoundError:
-        available = []
-    config = with_available_headline(config, available)
-    encoders = [e for e in config.encoders if e in available]
-    missing = [e for e in config.encoders if e not in available]
-    if missing:
-        notes.append(f"released encoders not found (rows skipped): {', '.join(missing)}; make them with "
-                     "`python -m astrofm recipes.pretrain --variant all --release`.")
-    timings = {}
-    hybrid_rows: list[str] = []
-    if config.features and not _has_light_curve():
-        notes.append("feature baseline skipped: the light-curve package is missing "
-                     "(pip install 'astrokeras[features]').")
-        config = dataclasses.replace(config, features=False)
+def write_outputs(log, rows, selected, choices, notes, data, enc_sha, config, workdir, wall) -> pd.DataFrame:
+    from astrokeras.results import provenance, write_table
 
-    if config.scratch:
-        t0 = time.perf_counter()
-        evaluate_end_to_end(SCRATCH_ROW, tasks, config, table, ak.Tokenizer(),
-                            lambda: ak.GRUEncoder(n_features=3, name="gru_encoder", **config.scratch_encoder),
-                            ("bts", "eros", "sim"),
-                            config.scratch_seeds, config.scratch_epochs, config.scratch_patience,
-                            config.scratch_max_train, trainable="all")
-        timings[SCRATCH_ROW] = time.perf_counter() - t0
-    for name in encoders:
-        t0 = time.perf_counter()
-        row = ENCODER_ROWS.get(name, name)
-        encoder = ak.load_encoder(name, config.models_dir)
-        tokenizer = ds.tokenizer_for(name, config.models_dir)
-        z = {key: ds.embed(encoder, task.lcs, tokenizer) for key, task in tasks.items() if key != "eros"}
-        evaluate_embeddings(row, z, tasks, config, table)
-        if config.features and (config.hybrid_encoders is None or name in config.hybrid_encoders):
-            if "eros" in tasks:
-                z["eros"] = ds.embed(encoder, tasks["eros"].lcs, tokenizer)
-            hybrid_rows.append(hybrid_row(row))
-            evaluate_features(tasks, config, table, workdir, row=hybrid_rows[-1], latents=z)
-        if "eros" in tasks and (config.eros_encoders is None or name in config.eros_encoders):
-            evaluate_end_to_end(row, tasks, config, table, tokenizer, lambda enc=encoder: ds.copy_encoder(enc), ("eros",),
-                                config.eros_seeds, config.eros_epochs, config.scratch_patience,
-                                trainable=config.eros_trainable)
-        timings[row] = time.perf_counter() - t0
-        print(f"[table1] {row}: {timings[row]:.0f} s", flush=True)
-    if config.features:
-        t0 = time.perf_counter()
-        evaluate_features(tasks, config, table, workdir)
-        timings[FEATURE_ROW] = time.perf_counter() - t0
+    summary = log.summary()
+    selected_row = ENCODER_ROWS.get(selected, selected) if selected else None
+    hybrid = next((r for r in rows if r.startswith("Features + latent")), None)
+    columns = [c for c in COLUMNS if c in set(summary["column"])]
+    table = headline_table(summary, rows, columns)
+    splits_table = headline_table(summary, rows, [c for c in columns if c.startswith("BTS")], split_view=True)
+    comps = log.comparisons(comparison_pairs(rows, selected_row, hybrid), [c for c in HEADLINE if c in columns]
+                            + [c for c in columns if c not in HEADLINE])
+    write_table(log.frame(), workdir, "runs")
+    write_table(summary, workdir, "summary")
+    comp_md = _comparisons_markdown(comps)
+    write_table(comps, workdir, "comparisons", comp_md)
+    calib = _calibration_table(summary, rows)
+    write_table(calib.reset_index(), workdir, "calibration", ak.evaluation.markdown_table(calib))
+    per_class = _per_class_and_confusion(log, data, rows, workdir, selected_row, hybrid)
+    write_table(per_class, workdir, "per_class_auroc")
+    ak.caching.atomic_write_text(os.path.join(workdir, "choices.json"), json.dumps(choices, indent=0, default=str))
+    prov = provenance(data_checksums=data.checksums, encoder_sha256=enc_sha, wall_time_s=round(wall, 1),
+                      config=dataclasses.asdict(config), selected_on_dev=selected)
+    ak.caching.atomic_write_text(os.path.join(workdir, "provenance.json"), json.dumps(prov, indent=1, default=str))
+    md = ["# Table 1 (Gupta et al. 2025) — `python -m astrofm recipes.table1" + ("" if config.quick else " --full") + "`",
+          "", f"Commit `{(prov['git_commit'] or 'unknown')[:10]}`{' (uncommitted changes)' if prov['git_dirty'] else ''}, "
+          f"{prov['date_utc']}, wall time {wall / 60:.1f} min on {os.cpu_count()} CPU cores.", "",
+          ak.evaluation.markdown_table(table), "Over the outer BTS splits (mean ± std of the per-split means):", "",
+          ak.evaluation.markdown_table(splits_table)] + [f"- {n}" for n in notes]
+    ak.caching.atomic_write_text(os.path.join(workdir, "table1.md"), "\n".join(md) + "\n")
+    _print_console(table, notes, workdir)
+    return table
 
-    rows = [SCRATCH_ROW] + [ENCODER_ROWS.get(e, e) for e in encoders] + [FEATURE_ROW] + hybrid_rows
-    summary = table.write(workdir, "table1", rows=rows, columns=COLUMNS)
-    summary = summary.reindex(index=[r for r in rows if r in summary.index], columns=COLUMNS).astype(object)
-    summary = summary.where(summary.notna(), "—")
-    notes = _reduction_notes(config, encoders) + notes
-    wall = time.perf_counter() - t_start
-    notes.append(f"wall time {wall:.0f} s ({', '.join(f'{k}: {v:.0f} s' for k, v in timings.items())}).")
-    with open(os.path.join(workdir, "table1.md"), "w") as fh:
-        fh.write("# Table 1 (Gupta et al. 2025) - measured by `python -m astrofm recipes.table1`\n\n")
-        fh.write(ak.evaluation.markdown_table(summary))
-        fh.write("\n" + "\n".join(f"- {n}" for n in notes) + "\n")
-    with pd.option_context("display.width", 250, "display.max_columns", 30):
-        print(summary.T.to_string())
-    print("\n".join(f"* {n}" for n in notes))
-    print(f"[table1] wrote {os.path.join(workdir, 'table1.md')} and table1.csv")
-    return summary
+
+def _comparisons_markdown(comps: pd.DataFrame) -> str:
+    if comps.empty:
+        return "(no comparisons)\n"
+    view = pd.DataFrame({
+        "A": comps["a"], "B": comps["b"], "column": comps["column"],
+        "A − B [95% paired CI]": [format_cell(d, None, (lo, hi)) for d, lo, hi in
+                                 zip(comps["difference"], comps["ci_low"], comps["ci_high"])],
+        "verdict": comps["verdict"]}).set_index("A")
+    return ak.evaluation.markdown_table(view)
+
+
+def _calibration_table(summary: pd.DataFrame, rows) -> pd.DataFrame:
+    cols = [c for c in pd.unique(summary["column"]) if "ECE" in c or "temperature" in c]
+    out = pd.DataFrame(index=[r for r in rows], columns=cols, dtype=object)
+    out.index.name = "row"
+    for _, r in summary[summary["column"].isin(cols)].iterrows():
+        if r["row"] in out.index:
+            out.loc[r["row"], r["column"]] = format_cell(r["mean"], r["std"])
+    return out.dropna(how="all").fillna("—")
+
+
+def _per_class_and_confusion(log: RunLog, data: Data, rows, workdir, selected_row, hybrid) -> pd.DataFrame:
+    """Per-class AUROC (seed-averaged probabilities, split 0) for every row; confusion matrices
+    (CSV + PNG) and reliability diagrams for the dev-selected encoder, features, hybrid, scratch."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from sklearn.metrics import confusion_matrix, roc_auc_score
+
+    from astrokeras.calibration import plot_reliability, reliability_curve
+
+    out = []
+    shown = [r for r in (selected_row, FEATURE_ROW, hybrid, SCRATCH_ROW) if r]
+    for column, classes, tag in ((col(CLASS, "Full"), BTS_CLASSES, "bts"), (col(EROS, "Full"), EROS_CLASSES, "eros")):
+        if (column, 0) not in log.truth:
+            continue
+        y = log.truth[(column, 0)].astype(int)
+        curves = {}
+        for row in rows:
+            runs = log._runs(row, column, 0)
+            if not runs:
+                continue
+            p = np.mean([r.y_pred for r in runs], axis=0)
+            for c, name in enumerate(classes):
+                out.append({"row": row, "task": column, "class": name, "n_test": int(np.sum(y == c)),
+                            "auroc": float(roc_auc_score(y == c, p[:, c]))})
+            if row in shown:
+                cm = confusion_matrix(y, p.argmax(1), labels=range(len(classes)))
+                slug = "".join(ch if ch.isalnum() else "_" for ch in row.lower())[:50]
+                frame = pd.DataFrame(cm, index=[f"true {c}" for c in classes], columns=[f"pred {c}" for c in classes])
+                ak.caching.atomic_write_text(os.path.join(workdir, f"confusion_{tag}_{slug}.csv"), frame.to_csv())
+                fig, ax = plt.subplots(figsize=(4.2, 3.6))
+                ax.imshow(cm, cmap="Blues")
+                for (i, j), v in np.ndenumerate(cm):
+                    ax.text(j, i, str(v), ha="center", va="center", fontsize=8)
+                ax.set_xticks(range(len(classes)), classes, rotation=30, fontsize=7)
+                ax.set_yticks(range(len(classes)), classes, fontsize=7)
+                ax.set_xlabel("predicted")
+                ax.set_ylabel("true")
+                ax.set_title(f"{row[:40]}\n{column}, split 0", fontsize=8)
+                fig.tight_layout()
+                fig.savefig(os.path.join(workdir, f"confusion_{tag}_{slug}.png"), dpi=110)
+                plt.close(fig)
+                curves[row[:40]] = reliability_curve(p, y)
+        if curves:
+            fig = plot_reliability(curves, title=f"{column} (test, split 0, before temperature scaling)")
+            fig.savefig(os.path.join(workdir, f"reliability_{tag}.png"), dpi=110, bbox_inches="tight")
+            plt.close(fig)
+    return pd.DataFrame(out)
+
+
+def _print_console(table: pd.DataFrame, notes, workdir) -> None:
+    """Models as rows, the headline columns, within 120 characters."""
+    cols = [c for c in HEADLINE if c in table.columns]
+    short = {CLASS: "class", ZMSE: "z MSE×1e3", ANOM: "anomaly", EROS: "EROS-1"}
+    names = {v: k for k, v in ENCODER_ROWS.items()}
+    lines = []
+    header = f"{'model':<26}" + "".join(f"{short[c.split(' (')[0]] + ' (' + c.split(' (')[1]:<19}" for c in cols)
+    lines.append(header)
+    for row, r in table.iterrows():
+        label = names.get(row, "no pretraining" if row == SCRATCH_ROW else
+                          "features+HGB" if row == FEATURE_ROW else "features+latent+HGB")
+        cells = []
+        for c in cols:
+            text = r[c]
+            parts = text.split(" [")
+            mean = parts[0].split(" ±")[0]
+            ci = ("[" + parts[1]) if len(parts) > 1 else ""
+            cells.append(f"{(mean + ' ' + ci.replace(', ', ',')).strip():<19}")
+        lines.append(f"{label[:25]:<26}" + "".join(cells))
+    print("\n".join(line[:120] for line in lines))
+    print("(mean over seeds [95% bootstrap CI]; full table with std and outer-split spread: "
+          f"{os.path.join(workdir, 'table1.md')})")
+    print("\n".join(f"* {n}" for n in notes[-2:]))
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m astrofm recipes.table1", description=__doc__.splitlines()[0])
-    parser.add_argument("--full", action="store_true", help="complete protocol (5 seeds everywhere, full epochs)")
-    parser.add_argument("--workdir", default=os.path.join("runs", "table1"))
-    parser.add_argument("--seed", type=int, default=0, help="split seed (the fixed train/test split)")
+    parser.add_argument("--full", action="store_true", help="complete protocol (5 seeds on every row and split)")
+    parser.add_argument("--workdir", default=None, help="default: runs/table1 (quick) or runs/table1_full")
     parser.add_argument("--models-dir", default=None, help="released encoders (default: saved_models/)")
     parser.add_argument("--data-home", default=None, help="real data (default: $ASTROKERAS_DATA)")
     args = parser.parse_args(argv)
-    config = get_config(quick=not args.full, split_seed=args.seed, models_dir=args.models_dir,
-                        data_home=args.data_home)
-    run(config, args.workdir)
+    config = get_config(quick=not args.full, models_dir=args.models_dir, data_home=args.data_home)
+    run(config, args.workdir or os.path.join("runs", "table1" if not args.full else "table1_full"))
     return 0
 
 

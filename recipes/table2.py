@@ -7,33 +7,35 @@ Command::
     python -m astrofm recipes.table2                 # quick: released encoders, CPU, a few minutes
     python -m astrofm recipes.table2 --full          # 5 seeds everywhere, full-size sets and epochs
 
-Data: the simulated redshift presets ``ztf_redshift`` and ``lsst_redshift`` (the same cached sets
-as ``recipes.table1``), each split 80/20 by object id (stratified by class, seed 0). The
-evaluation set is the LSST *test* objects with ``z < 0.4`` (ZTF's redshift range; the paper's
-"zero-shot LSST subset").
+Data: the simulated redshift presets ``ztf_redshift`` and ``lsst_redshift`` (cached under a key of
+preset, scale and simulator version), each split train / dev / test 64/16/20 by object id
+(stratified by class, seed 0). The evaluation set is the LSST *test* objects with ``z < 0.4``
+(ZTF's redshift range; the paper's "zero-shot LSST subset"). Every learner early-stops on the dev
+objects of its own training survey(s): a zero-shot row never sees an LSST redshift, not even for
+early stopping.
 
-Rows (MSE on that set, mean ± std over seeds):
+Rows (MSE on that set: mean ± std over seeds, [95% bootstrap CI], paired comparisons in
+``comparisons.md``):
 
 * direct - heads trained with LSST redshifts: no pretraining (LSST only; ZTF + LSST) and, for each
   released encoder, a frozen-encoder MLP head on LSST only and on ZTF + LSST (all training
   redshifts, the full LSST range, as the paper's direct rows), plus "LSST z<0.4" (LSST training
   objects in the evaluation range: the fair upper bound, not in the paper);
 * zero-shot MLP - the head is trained on ZTF redshifts only and applied to LSST (no pretraining:
-  a GRU trained from scratch on ZTF);
+  a GRU trained from scratch on ZTF, to convergence on ZTF dev);
 * zero-shot kNN - distance-weighted k = 100 nearest ZTF training embeddings (App. E).
 
 Expected (paper): zero-shot MLP contrastive 0.073, adversarial 0.074, classifier 0.104, no
 pretraining 0.187; kNN 0.085; direct LSST-only no-pretraining 0.075. Our numbers: recipes/README.md.
 
-Runtime (2 CPU cores): quick 122 s measured with the eight released encoders (mostly the no-pretraining
-GRUs); --full ~30 min (estimate). Measured quick numbers: recipes/README.md (zero-shot MLP: ZTF+LSST
-classifier 0.0175, adversarial 0.0160, confusion 0.0130, contrastive 0.0218, no pretraining 0.0258).
+Runtime and measured numbers: recipes/README.md (generated from recipes/results/).
 """
 
 from __future__ import annotations
 
 import argparse
 import dataclasses
+import json
 import os
 import sys
 import time
@@ -43,155 +45,212 @@ import pandas as pd
 
 import astrokeras as ak
 from astrokeras import downstream as ds
-from recipes import table1
+from astrokeras.learners import LatentLearner, SequenceLearner
+from astrokeras.protocol import Task, run_regression
+from astrokeras.results import RunLog, format_cell
 
 Z_MAX = 0.4
 COLUMN = "LSST z<0.4 MSE"
+PRESETS = {"ztf": "ztf_redshift", "lsst": "lsst_redshift"}
+ENCODER_ROWS = {
+    "classifier_ztf": "Classifier (ZTF only)",
+    "classifier_ztf_lsst": "Classifier (ZTF + LSST)",
+    "contrastive_ztf_lsst": "Classifier + Contrastive",
+    "adversarial_ztf_lsst": "Classifier + Adversarial",
+    "contrastive_adversarial_ztf_lsst": "Classifier + Contrastive + Adversarial",
+    "adversarial_confusion_ztf_lsst": "Classifier + Adversarial (confusion; ours)",
+    "classifier_ztf_lsst_full": "Classifier (ZTF + LSST), paper-size pretraining",
+    "contrastive_ztf_lsst_full": "Classifier + Contrastive, paper-size pretraining",
+}
+SETTINGS = ("direct (LSST)", f"direct (LSST z<{Z_MAX:g})", "direct (ZTF + LSST)", "zero-shot MLP (ZTF)")
 
 
 @dataclasses.dataclass(frozen=True)
 class Config:
-    encoders: tuple[str, ...] = tuple(table1.ENCODER_ROWS)
+    encoders: tuple[str, ...] = tuple(ENCODER_ROWS)
     models_dir: str | None = None
     sim_scale: float = 1.0
-    split_seed: int = 0
     test_fraction: float = 0.2
+    dev_fraction: float = 0.2
     seeds: tuple[int, ...] = (0, 1, 2, 3, 4)
     knn_k: int = 100
-    head_hidden: tuple[int, ...] = (64,)
+    head_grid: tuple[tuple[int, ...], ...] = ((64,), (256,))
     head_epochs: int = 300
     head_patience: int = 20
     scratch: bool = True
+    scratch_settings: tuple[str, ...] = SETTINGS
     scratch_encoder: dict = dataclasses.field(default_factory=dict)  # GRUEncoder kwargs (default: paper size)
     scratch_seeds: tuple[int, ...] = (0, 1, 2, 3, 4)
-    scratch_epochs: int = 100
-    scratch_patience: int = 5
-    scratch_max_train: int | None = None     # per survey
+    sequence_hidden: tuple[int, ...] = (64,)
+    sequence_epochs: int = 200
+    sequence_patience: int = 10
     jit_compile: bool = True
     batch_size: int = 128
     n_jobs: int = 2
+    n_boot: int = 2000
     quick: bool = False
 
 
 def get_config(quick: bool = True, **overrides) -> Config:
     """Quick (released encoders, CPU) or full configuration."""
     if quick:
-        config = Config(quick=True, sim_scale=0.5, seeds=(0, 1, 2), scratch_seeds=(0,), scratch_epochs=8,
-                        scratch_patience=3, scratch_max_train=2000, jit_compile=False)
+        config = Config(quick=True, sim_scale=0.5, seeds=(0, 1, 2), scratch_seeds=(0,),
+                        scratch_settings=("direct (LSST)", "zero-shot MLP (ZTF)"))
     else:
         config = Config()
     return dataclasses.replace(config, **overrides)
 
 
-def _rows_and_sets(config: Config, workdir: str):
-    t1 = table1.get_config(quick=config.quick, tasks=("sim",), sim_scale=config.sim_scale,
-                           split_seed=config.split_seed, test_fraction=config.test_fraction, n_jobs=config.n_jobs)
-    tasks = table1.load_tasks(t1, workdir, [])
-    ztf, lsst = tasks["sim_ztf"], tasks["sim_lsst"]
-    z_ztf = ztf.lcs.metadata["redshift"].to_numpy(float)
-    z_lsst = lsst.lcs.metadata["redshift"].to_numpy(float)
-    eval_pos = lsst.test[z_lsst[lsst.test] < Z_MAX]
-    return ztf, lsst, z_ztf, z_lsst, eval_pos
+def load_sets(config: Config, workdir: str):
+    """Both simulated sets, concatenated (ZTF first), with train/dev/test positions per survey."""
+    parts, splits, offset = [], {}, 0
+    for survey, preset in PRESETS.items():
+        lcs = ak.caching.cached_light_curves(
+            os.path.join(workdir, "data"), preset, {"preset": preset, "scale": config.sim_scale},
+            lambda preset=preset: ak.simulate_preset(preset, scale=config.sim_scale, n_jobs=config.n_jobs))
+        pos = pd.Series(np.arange(len(lcs)), index=lcs.object_ids.astype(str))
+        split = ak.evaluation.train_dev_test_split_ids(lcs.object_ids, lcs.metadata["label"].to_numpy(),
+                                                       config.test_fraction, config.dev_fraction, seed=0)
+        splits[survey] = [offset + pos.loc[p].to_numpy() for p in split]
+        parts.append(lcs)
+        offset += len(lcs)
+    both = ak.LightCurves.concat(parts)
+    if len(set(both.object_ids)) != len(both):
+        raise ValueError("simulated ZTF and LSST object ids collide")
+    return both, splits
+
+
+def tasks_for(z: np.ndarray, splits: dict) -> tuple[dict[str, Task], np.ndarray]:
+    (ztr, zdv, _), (ltr, ldv, lte) = splits["ztf"], splits["lsst"]
+    low = lambda pos: pos[z[pos] < Z_MAX]  # noqa: E731
+    test = low(lte)
+    return {
+        "direct (LSST)": Task(ltr, ldv, test, z),
+        f"direct (LSST z<{Z_MAX:g})": Task(low(ltr), low(ldv), test, z),
+        "direct (ZTF + LSST)": Task(np.r_[ztr, ltr], np.r_[zdv, ldv], test, z),
+        "zero-shot MLP (ZTF)": Task(ztr, zdv, test, z),
+    }, test
 
 
 def run(config: Config, workdir: str) -> pd.DataFrame:
-    """Evaluate every row; write ``table2.csv``/``table2.md``; return the summary table."""
+    """Evaluate every row; write the result files; return the table."""
     t_start = time.perf_counter()
     os.makedirs(workdir, exist_ok=True)
-    ztf, lsst, z_ztf, z_lsst, eval_pos = _rows_and_sets(config, workdir)
-    y_eval = z_lsst[eval_pos]
-    table = ak.evaluation.ResultTable()
+    both, splits = load_sets(config, workdir)
+    z = both.metadata["redshift"].to_numpy(float)
+    tasks, test = tasks_for(z, splits)
+    log = RunLog(n_boot=config.n_boot)
     rows: list[str] = []
-    notes = [f"evaluation: {len(eval_pos)} simulated LSST test objects with z < {Z_MAX} "
-             f"(of {len(lsst.test)} LSST test objects; training sets: {len(ztf.train)} ZTF, {len(lsst.train)} LSST).",
+    notes = [f"evaluation: {len(test)} simulated LSST test objects with z < {Z_MAX} (training sets: "
+             f"{len(splits['ztf'][0])} ZTF, {len(splits['lsst'][0])} LSST; dev {len(splits['ztf'][1])} / "
+             f"{len(splits['lsst'][1])}).",
              "direct rows train on all LSST training redshifts (the full range, as the paper's direct rows) or, "
              f"'LSST z<{Z_MAX:g}', on those in the evaluation range (the fair upper bound); zero-shot rows never see "
-             "an LSST redshift."]
+             "an LSST redshift (they early-stop on ZTF dev)."]
+    seq_kw = dict(hidden_units=config.sequence_hidden, epochs=config.sequence_epochs,
+                  patience=config.sequence_patience, batch_size=config.batch_size, jit_compile=config.jit_compile)
 
-    def add(row, value, seed):
+    def record(row, learner, setting, seed):
         if row not in rows:
             rows.append(row)
-        table.add(row, COLUMN, value, seed=seed)
+        run_regression(log, row, COLUMN, learner, tasks[setting], split=0, seed=seed)
 
-    # ------------------------------------------------------------------ no pretraining
     if config.scratch:
-        tok = ak.Tokenizer()
-        for seed in config.scratch_seeds:
-            pick = lambda pos, seed=seed: table1._maybe_subsample(pos, config.scratch_max_train, seed)
-            lsst_train, ztf_train = lsst.lcs.subset(pick(lsst.train)), ztf.lcs.subset(pick(ztf.train))
-            low = lsst.lcs.subset(pick(lsst.train[z_lsst[lsst.train] < Z_MAX]))
-            for row, train in (("direct: No pretraining (LSST)", lsst_train),
-                               (f"direct: No pretraining (LSST z<{Z_MAX:g})", low),
-                               ("direct: No pretraining (ZTF + LSST)", ak.LightCurves.concat([ztf_train, lsst_train])),
-                               ("zero-shot MLP: No pretraining (ZTF)", ztf_train)):
-                ak.training.set_global_seed(seed)
-                model = ak.Regressor(ak.GRUEncoder(n_features=3, name="gru_encoder", **config.scratch_encoder),
-                                     hidden_units=config.head_hidden)
-                ds.finetune_sequence_model(model, train, {"redshift": train.labels("redshift").astype(float)},
-                                           tokenizer=tok, epochs=config.scratch_epochs,
-                                           patience=config.scratch_patience, batch_size=config.batch_size, seed=seed,
-                                           jit_compile=config.jit_compile)
-                pred = ds.predict_in_order(model, lsst.lcs.subset(lsst.lcs.object_ids[eval_pos]), tok)[:, 0]
-                add(row, ak.evaluation.regression_metrics(y_eval, pred)["mse"], seed)
+        fresh = lambda: ak.GRUEncoder(n_features=3, name="gru_encoder", **config.scratch_encoder)  # noqa: E731
+        learner = SequenceLearner(both, fresh, ak.Tokenizer(), "all", **seq_kw)
+        for setting in config.scratch_settings:
+            for seed in config.scratch_seeds:
+                record(f"{setting.split(' (')[0]}: No pretraining ({setting.split(' (')[1]}", learner, setting, seed)
+        print(f"[table2] no pretraining: {time.perf_counter() - t_start:.0f} s", flush=True)
         if config.quick:
-            notes.append(f"QUICK MODE: no-pretraining rows use {len(config.scratch_seeds)} seed(s), <= "
-                         f"{config.scratch_epochs} epochs and <= {config.scratch_max_train} training curves per survey; "
-                         f"simulated sets at {config.sim_scale:g} x 10,000; {len(config.seeds)} head seeds.")
-
-    # ---------------------------------------------------------------- released encoders
+            notes.append(f"QUICK MODE: no-pretraining rows {list(config.scratch_settings)} only, "
+                         f"{len(config.scratch_seeds)} seed (trained to convergence on dev); simulated sets at "
+                         f"{config.sim_scale:g} x 10,000; {len(config.seeds)} head seeds.")
     try:
         available = ak.list_encoders(config.models_dir)
     except FileNotFoundError:
         available = []
     encoders = [e for e in config.encoders if e in available]
-    if len(encoders) < len(config.encoders):
-        notes.append("released encoders not found (rows skipped): "
-                     + ", ".join(e for e in config.encoders if e not in available))
-    head_kw = dict(hidden_units=config.head_hidden, epochs=config.head_epochs, patience=config.head_patience)
+    enc_sha = {}
     for name in encoders:
-        label = table1.ENCODER_ROWS.get(name, name)
+        t0 = time.perf_counter()
+        label = ENCODER_ROWS.get(name, name)
         encoder = ak.load_encoder(name, config.models_dir)
-        tok = ds.tokenizer_for(name, config.models_dir)
-        lat_ztf, lat_lsst = ds.embed(encoder, ztf.lcs, tok), ds.embed(encoder, lsst.lcs, tok)
-        x_eval = lat_lsst[eval_pos]
-        low_train = lsst.train[z_lsst[lsst.train] < Z_MAX]
-        train_sets = {
-            f"direct: {label} (LSST)": (lat_lsst[lsst.train], z_lsst[lsst.train]),
-            f"direct: {label} (LSST z<{Z_MAX:g})": (lat_lsst[low_train], z_lsst[low_train]),
-            f"direct: {label} (ZTF + LSST)": (np.r_[lat_ztf[ztf.train], lat_lsst[lsst.train]],
-                                               np.r_[z_ztf[ztf.train], z_lsst[lsst.train]]),
-            f"zero-shot MLP: {label} (ZTF)": (lat_ztf[ztf.train], z_ztf[ztf.train]),
-        }
-        for seed in config.seeds:
-            for row, (x, y) in train_sets.items():
-                head = ds.fit_head(x, y, "regression", seed=seed, **head_kw)
-                add(row, ak.evaluation.regression_metrics(y_eval, head.predict(x_eval, verbose=0)[:, 0])["mse"], seed)
-        pred = ak.evaluation.knn_regress(lat_ztf[ztf.train], z_ztf[ztf.train], x_eval, k=config.knn_k)
-        add(f"zero-shot kNN k={config.knn_k}: {label} (ZTF)", ak.evaluation.regression_metrics(y_eval, pred)["mse"], 0)
+        enc_sha[name] = ak.presets.encoder_info(name, config.models_dir).get("sha256")
+        latent = ds.embed(encoder, both, ds.tokenizer_for(name, config.models_dir))
+        learner = LatentLearner(latent, config.head_grid, config.head_epochs, config.head_patience)
+        for setting in SETTINGS:
+            for seed in config.seeds:
+                record(f"{setting.split(' (')[0]}: {label} ({setting.split(' (')[1]}", learner, setting, seed)
+        ztr = splits["ztf"][0]
+        pred = ak.evaluation.knn_regress(latent[ztr], z[ztr], latent[test], k=config.knn_k)
+        row = f"zero-shot kNN k={config.knn_k}: {label} (ZTF)"
+        rows.append(row)
+        log.add(row, COLUMN, "mse", split=0, seed=0, y_true=z[test], y_pred=pred)
+        print(f"[table2] {label}: {time.perf_counter() - t0:.0f} s", flush=True)
 
     order = sorted(rows, key=lambda r: ("direct", "zero-shot MLP", "zero-shot kNN").index(r.split(":")[0].split(" k=")[0]))
-    summary = table.write(workdir, "table2", rows=order, columns=[COLUMN], digits=4)
     wall = time.perf_counter() - t_start
     notes.append(f"wall time {wall:.0f} s.")
-    with open(os.path.join(workdir, "table2.md"), "w") as fh:
-        fh.write("# Table 2 (Gupta et al. 2025) - measured by `python -m astrofm recipes.table2`\n\n")
-        fh.write("Rows are `method: model (redshift training data)`.\n\n")
-        fh.write(ak.evaluation.markdown_table(summary))
-        fh.write("\n" + "\n".join(f"- {n}" for n in notes) + "\n")
-    with pd.option_context("display.width", 200, "display.max_colwidth", 80):
-        print(summary.to_string())
+    return write_outputs(log, order, notes, config, workdir, wall, enc_sha, both)
+
+
+def write_outputs(log, order, notes, config, workdir, wall, enc_sha, both) -> pd.DataFrame:
+    from astrokeras.results import array_fingerprint, provenance, write_table
+
+    summary = log.summary()
+    by_row = summary.set_index("row")
+    table = pd.DataFrame({COLUMN: [format_cell(by_row.loc[r, "mean"], by_row.loc[r, "std"],
+                                               (by_row.loc[r, "ci_low"], by_row.loc[r, "ci_high"]), digits=4)
+                                   for r in order]}, index=pd.Index(order, name="row"))
+    pairs = []
+    zs = [r for r in order if r.startswith("zero-shot MLP")]
+    scratch_zs = next((r for r in zs if "No pretraining" in r), None)
+    direct_lsst = [r for r in order if r.startswith("direct") and r.endswith("(LSST)")]
+    for r in zs:
+        if scratch_zs and r != scratch_zs:
+            pairs.append((r, scratch_zs))
+        label = r.split(": ", 1)[1].rsplit(" (", 1)[0]
+        direct = f"direct: {label} (LSST)"
+        if direct in order:
+            pairs.append((r, direct))
+    base = next((r for r in zs if r == f"zero-shot MLP: {ENCODER_ROWS['classifier_ztf_lsst']} (ZTF)"), None)
+    if base:
+        pairs += [(r, base) for r in zs if r != base and "No pretraining" not in r]
+    del direct_lsst
+    comps = log.comparisons(pairs, [COLUMN])
+    write_table(log.frame(), workdir, "runs")
+    write_table(summary, workdir, "summary")
+    comp_md = ("(no comparisons)\n" if comps.empty else ak.evaluation.markdown_table(pd.DataFrame({
+        "A": comps["a"], "B": comps["b"],
+        "A − B [95% paired CI]": [format_cell(d, None, (lo, hi), digits=4) for d, lo, hi in
+                                 zip(comps["difference"], comps["ci_low"], comps["ci_high"])],
+        "verdict": comps["verdict"]}).set_index("A")))
+    write_table(comps, workdir, "comparisons", comp_md)
+    prov = provenance(encoder_sha256=enc_sha, wall_time_s=round(wall, 1), config=dataclasses.asdict(config),
+                      data_checksums={"sim_ztf_lsst": array_fingerprint(both.object_ids, both.time_mjd, both.flux)})
+    ak.caching.atomic_write_text(os.path.join(workdir, "provenance.json"), json.dumps(prov, indent=1, default=str))
+    md = ["# Table 2 (Gupta et al. 2025) — `python -m astrofm recipes.table2" + ("" if config.quick else " --full") + "`",
+          "", f"Commit `{(prov['git_commit'] or 'unknown')[:10]}`{' (uncommitted changes)' if prov['git_dirty'] else ''}, "
+          f"{prov['date_utc']}, wall time {wall / 60:.1f} min. Rows are `method: model (redshift training data)`; "
+          "cells: mean ± std over seeds [95% bootstrap CI].", "", ak.evaluation.markdown_table(table)] \
+        + [f"- {n}" for n in notes]
+    ak.caching.atomic_write_text(os.path.join(workdir, "table2.md"), "\n".join(md) + "\n")
+    width = max(len(r) for r in order) if order else 10
+    for r in order:
+        print(f"{r[:80]:<{min(width, 80)}}  {table.loc[r, COLUMN]}")
     print("\n".join(f"* {n}" for n in notes))
-    return summary
+    return table
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m astrofm recipes.table2", description=__doc__.splitlines()[0])
-    parser.add_argument("--full", action="store_true", help="5 seeds everywhere, full-size sets and epochs")
-    parser.add_argument("--workdir", default=os.path.join("runs", "table2"))
-    parser.add_argument("--seed", type=int, default=0, help="split seed")
+    parser.add_argument("--full", action="store_true", help="5 seeds everywhere, full-size sets, every scratch row")
+    parser.add_argument("--workdir", default=None, help="default: runs/table2 (quick) or runs/table2_full")
     parser.add_argument("--models-dir", default=None, help="released encoders (default: saved_models/)")
     args = parser.parse_args(argv)
-    run(get_config(quick=not args.full, split_seed=args.seed, models_dir=args.models_dir), args.workdir)
+    run(get_config(quick=not args.full, models_dir=args.models_dir),
+        args.workdir or os.path.join("runs", "table2" if not args.full else "table2_full"))
     return 0
 
 

@@ -1,0 +1,96 @@
+"""Publish table results: copy a run's result files into recipes/results/ and regenerate the README
+tables from them (never by hand).
+
+Command::
+
+    python -m astrofm recipes.publish                      # every run found under runs/
+    python -m astrofm recipes.publish --check              # exit 1 if a README block is stale
+
+A run folder (``runs/table1``, ``runs/table1_full``, ``runs/table2``, ``runs/table2_full``) is copied
+to ``recipes/results/<name>`` (its small CSV/Markdown/JSON/PNG files; no data, no caches), and a
+compact ``readme_headline.md`` is derived from its ``summary.csv``. Markdown files mark generated
+blocks as ``<!-- results:NAME -->`` ... ``<!-- /results:NAME -->``, where NAME is a file under
+recipes/results/; :func:`astrokeras.results.update_markdown_blocks` fills them in, and a test checks
+that README.md and recipes/README.md hold exactly what the committed files say.
+
+Runtime: seconds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+
+import pandas as pd
+
+from astrokeras.caching import atomic_write_text
+from astrokeras.evaluation import markdown_table
+from astrokeras.results import format_cell, update_markdown_blocks
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+RESULTS = os.path.join(HERE, "results")
+ROOT = os.path.dirname(HERE)
+MARKDOWN_FILES = (os.path.join(ROOT, "README.md"), os.path.join(HERE, "README.md"))
+RUNS = {"table1": "table1_quick", "table1_full": "table1_full", "table2": "table2_quick", "table2_full": "table2_full"}
+KEEP_EXTENSIONS = (".csv", ".md", ".json", ".png")
+#: README headline: (column in summary.csv, short header)
+HEADLINE = {
+    "table1": [("BTS class AUROC (Lim.)", "BTS class AUROC, 512 labels"), ("BTS class AUROC (Full)", "BTS class AUROC, all"),
+               ("BTS z MSE×10³ (Full)", "BTS z MSE×10³, all"), ("BTS anomaly AUROC (Full)", "BTS anomaly AUROC"),
+               ("EROS-1 AUROC (Full)", "EROS-1 AUROC")],
+    "table2": [("LSST z<0.4 MSE", "LSST z<0.4 MSE")],
+}
+
+
+def headline(folder: str, kind: str) -> str:
+    """A compact Markdown table (rows x headline columns, mean [95% CI]) from ``summary.csv``."""
+    summary = pd.read_csv(os.path.join(folder, "summary.csv"))
+    cols = [(c, h) for c, h in HEADLINE[kind] if c in set(summary["column"])]
+    rows = list(pd.unique(summary["row"]))
+    digits = 4 if kind == "table2" else 3
+    out = pd.DataFrame(index=pd.Index(rows, name="model"), columns=[h for _, h in cols], dtype=object)
+    for _, r in summary.iterrows():
+        for c, h in cols:
+            if r["column"] == c:
+                out.loc[r["row"], h] = format_cell(r["mean"], None, (r["ci_low"], r["ci_high"]), digits)
+    return markdown_table(out.dropna(how="all").fillna("—"))
+
+
+def publish_run(run_dir: str, name: str, results_dir: str = RESULTS) -> str:
+    """Copy the result files of ``run_dir`` to ``results_dir/name``; write ``readme_headline.md``."""
+    dest = os.path.join(results_dir, name)
+    os.makedirs(dest, exist_ok=True)
+    for entry in sorted(os.listdir(run_dir)):
+        src = os.path.join(run_dir, entry)
+        if os.path.isfile(src) and entry.endswith(KEEP_EXTENSIONS) and not entry.startswith("."):
+            tmp = os.path.join(dest, f".tmp_{entry}")
+            shutil.copyfile(src, tmp)
+            os.replace(tmp, os.path.join(dest, entry))
+    kind = "table2" if name.startswith("table2") else "table1"
+    atomic_write_text(os.path.join(dest, "readme_headline.md"), headline(dest, kind))
+    return dest
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m astrofm recipes.publish", description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", default="runs", help="folder holding the recipes' workdirs")
+    parser.add_argument("--check", action="store_true", help="only check that the README blocks are current")
+    args = parser.parse_args(argv)
+    if args.check:
+        stale = [f"{path}: {name}" for path in MARKDOWN_FILES for name in update_markdown_blocks(path, RESULTS, check=True)]
+        print("\n".join(stale) if stale else "README blocks are current")
+        return 1 if stale else 0
+    for run_name, name in RUNS.items():
+        folder = os.path.join(args.runs, run_name)
+        if os.path.exists(os.path.join(folder, "summary.csv")):
+            print(f"published {folder} -> {publish_run(folder, name)}")
+    for path in MARKDOWN_FILES:
+        changed = update_markdown_blocks(path, RESULTS)
+        print(f"{path}: {len(changed)} block(s) regenerated")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
