@@ -166,9 +166,20 @@ class FeatureLearner:
     boosting iterations chosen on dev (staged predictions, up to ``max_iter``); the anomaly
     representation is the median-imputed feature vector."""
 
-    def __init__(self, features: np.ndarray, max_iter: int = 300, learning_rate: float = 0.1):
+    def __init__(self, features: np.ndarray, max_iter: int = 200, learning_rate: float = 0.1):
         self.features = np.asarray(features, dtype=float)
         self.max_iter, self.learning_rate = int(max_iter), float(learning_rate)
+        self._memo: dict = {}
+
+    def _key(self, kind, train, dev, target):
+        # gradient boosting without subsampling is deterministic: the seed does not change the
+        # model, so identical (train, dev, targets) reuse one fit (Full scenario, several seeds)
+        import hashlib
+
+        h = hashlib.sha256()
+        for a in (np.asarray(train), np.asarray(dev), np.asarray(target)):
+            h.update(np.ascontiguousarray(a).tobytes())
+        return kind, h.hexdigest()
 
     def _imputer(self, train):
         f = self.features[train]
@@ -182,6 +193,9 @@ class FeatureLearner:
         from threadpoolctl import threadpool_limits
 
         labels = np.asarray(labels).astype(int)
+        key = self._key(("class", n_classes), train, dev, labels)
+        if key in self._memo:
+            return self._memo[key]
         f = self.features
         with threadpool_limits(1):
             clf = HistGradientBoostingClassifier(max_iter=self.max_iter, learning_rate=self.learning_rate,
@@ -199,13 +213,17 @@ class FeatureLearner:
             out[:, clf.classes_.astype(int)] = p
             return out
 
-        return Fitted(predict, self._imputer(train), {"iterations": best + 1})
+        self._memo[key] = Fitted(predict, self._imputer(train), {"iterations": best + 1})
+        return self._memo[key]
 
     def fit_regressor(self, train, dev, target, seed) -> Fitted:
         from sklearn.ensemble import HistGradientBoostingRegressor
         from threadpoolctl import threadpool_limits
 
         target = np.asarray(target, dtype=float)
+        key = self._key("regression", train, dev, target)
+        if key in self._memo:
+            return self._memo[key]
         f = self.features
         with threadpool_limits(1):
             reg = HistGradientBoostingRegressor(max_iter=self.max_iter, learning_rate=self.learning_rate,
@@ -220,4 +238,5 @@ class FeatureLearner:
                         break
             return p.astype(np.float32)
 
-        return Fitted(predict, self._imputer(train), {"iterations": best + 1})
+        self._memo[key] = Fitted(predict, self._imputer(train), {"iterations": best + 1})
+        return self._memo[key]

@@ -140,7 +140,8 @@ class RunLog:
             per_split = cell.groupby("split")["value"].mean()
             entry.update(split_mean=per_split.mean(), split_std=per_split.std(ddof=0), n_splits=len(per_split))
             out.append(entry)
-        return pd.DataFrame(out)
+        return pd.DataFrame(out, columns=["row", "column", "metric", "fixed_split", "mean", "std", "n_seeds",
+                                          "dev_mean", "ci_low", "ci_high", "split_mean", "split_std", "n_splits"])
 
     def compare(self, row_a: str, row_b: str, column: str, split: int = 0, level: float = 0.95) -> dict:
         """Paired bootstrap CI of ``column(row_a) - column(row_b)`` on the same test objects."""
@@ -159,7 +160,8 @@ class RunLog:
         """:meth:`compare` for every pair and column where both rows have runs."""
         have = {(r.row, r.column) for r in self.runs if r.y_pred is not None and r.split == 0}
         out = [self.compare(a, b, c) for a, b in pairs for c in columns if (a, c) in have and (b, c) in have]
-        return pd.DataFrame(out)
+        return pd.DataFrame(out, columns=["a", "b", "column", "difference", "ci_low", "ci_high", "a_better",
+                                          "b_better", "verdict"])
 
 
 def format_cell(mean: float, std: float | None = None, ci: tuple[float, float] | None = None,

@@ -57,23 +57,10 @@ from astrokeras import downstream as ds
 from astrokeras.learners import FeatureLearner, LatentLearner, SequenceLearner
 from astrokeras.protocol import Task, run_anomaly, run_classification, run_regression, scenario_subset
 from astrokeras.results import RunLog, format_cell
+from astrokeras.tasks import BTS_CLASSES, ENCODER_ROWS, EROS_CLASSES, SIM_BANDS, BTSSplit, bts_split
 
-ENCODER_ROWS = {
-    "classifier_ztf": "Classifier (ZTF only)",
-    "classifier_ztf_lsst": "Classifier (ZTF + LSST)",
-    "contrastive_ztf_lsst": "Classifier + Contrastive",
-    "adversarial_ztf_lsst": "Classifier + Adversarial",
-    "contrastive_adversarial_ztf_lsst": "Classifier + Contrastive + Adversarial",
-    "adversarial_confusion_ztf_lsst": "Classifier + Adversarial (confusion; ours)",
-    "classifier_ztf_lsst_full": "Classifier (ZTF + LSST), paper-size pretraining",
-    "contrastive_ztf_lsst_full": "Classifier + Contrastive, paper-size pretraining",
-}
 SCRATCH_ROW = "No pretraining"
 FEATURE_ROW = "Features + HistGradientBoosting"
-BTS_CLASSES = ("SN Ia", "SN Ib/c", "SN II")
-EROS_CLASSES = ("RR Lyrae", "cepheid", "binary", "Mira")
-SIM_PRESETS = {"ztf": "ztf_redshift", "lsst": "lsst_redshift"}
-SIM_BANDS = {"ztf": ["ztf::g", "ztf::r"], "lsst": [f"lsst::{b}" for b in "ugrizy"]}
 SCENARIOS = ("Lim.", "Full")
 
 
@@ -144,38 +131,6 @@ def get_config(quick: bool = True, **overrides) -> Config:
 
 # ----------------------------------------------------------------------------------- data
 @dataclasses.dataclass
-class BTSSplit:
-    """One outer split of the BTS: tasks for classification and redshift, anomaly positions."""
-    cls: Task
-    z: Task
-    dev_ad: np.ndarray
-    test_ad: np.ndarray
-    is_anomaly: np.ndarray
-
-
-def _positions(lcs, ids):
-    pos = pd.Series(np.arange(len(lcs)), index=lcs.object_ids.astype(str))
-    return pos.loc[np.asarray(ids).astype(str)].to_numpy()
-
-
-def bts_split(bts: ak.LightCurves, seed: int, config: Config) -> BTSSplit:
-    meta = bts.metadata
-    label = meta["label"].to_numpy().astype(str)
-    code = np.array([BTS_CLASSES.index(v) if v in BTS_CLASSES else -1 for v in label])
-    z = meta["redshift"].to_numpy(dtype=float)
-    anomaly = meta["is_anomaly"].to_numpy().astype(bool)
-    normal = code >= 0
-    parts = ak.evaluation.train_dev_test_split_ids(bts.object_ids[normal], label[normal], config.test_fraction,
-                                                   config.dev_fraction, seed=seed)
-    train, dev, test = (_positions(bts, p) for p in parts)
-    anom_dev, anom_test = ak.evaluation.train_test_split_ids(bts.object_ids[anomaly], label[anomaly],
-                                                             config.anomaly_test_fraction, seed=seed)
-    has_z = lambda pos: pos[np.isfinite(z[pos])]  # noqa: E731
-    return BTSSplit(Task(train, dev, test, code), Task(has_z(train), has_z(dev), has_z(test), z),
-                    np.r_[dev, _positions(bts, anom_dev)], np.r_[test, _positions(bts, anom_test)], anomaly)
-
-
-@dataclasses.dataclass
 class Data:
     bts: ak.LightCurves | None = None
     eros: ak.LightCurves | None = None
@@ -193,24 +148,14 @@ def load_data(config: Config, workdir: str, notes: list) -> Data:
             notes.append(f"BTS columns missing: the ZTF BTS data are not available ({err}).")
     if "eros" in config.tasks:
         try:
-            eros = ak.datasets.load_eros("all", config.data_home)
-            split = eros.metadata["split"].to_numpy()
-            codes = np.array([EROS_CLASSES.index(v) for v in eros.metadata["label"].astype(str)])
-            rest = eros.object_ids[split == "train"]
-            train, dev = ak.evaluation.train_test_split_ids(rest, codes[split == "train"], 0.2, seed=0)
-            data.eros = eros
-            data.eros_task = Task(_positions(eros, train), _positions(eros, dev), np.flatnonzero(split == "test"), codes)
+            data.eros = ak.datasets.load_eros("all", config.data_home)
+            data.eros_task = ak.tasks.eros_task(data.eros)
         except (ak.datasets.DatasetNotFoundError, FileNotFoundError) as err:
             notes.append(f"EROS-1 columns missing: the EROS-1 data are not available ({err}); get them with "
                          "`python -m astrofm fetch eros1` (see the README's Data section).")
     if "sim" in config.tasks:
-        for survey, preset in SIM_PRESETS.items():
-            lcs = ak.caching.cached_light_curves(
-                os.path.join(workdir, "data"), preset, {"preset": preset, "scale": config.sim_scale},
-                lambda preset=preset: ak.simulate_preset(preset, scale=config.sim_scale, n_jobs=config.n_jobs))
-            train, dev, test = (_positions(lcs, p) for p in ak.evaluation.train_dev_test_split_ids(
-                lcs.object_ids, lcs.metadata["label"].to_numpy(), config.test_fraction, config.dev_fraction, seed=0))
-            data.sim[survey] = (lcs, Task(train, dev, test, lcs.metadata["redshift"].to_numpy(dtype=float)))
+        data.sim = ak.tasks.simulated_redshift_sets(os.path.join(workdir, "data"), config.sim_scale, config.n_jobs,
+                                                    config.test_fraction, config.dev_fraction)
     for name, lcs in (("bts", data.bts), ("eros", data.eros), *((f"sim_{k}", v[0]) for k, v in data.sim.items())):
         if lcs is not None:
             data.checksums[name] = ak.results.array_fingerprint(lcs.object_ids, lcs.time_mjd, lcs.flux)
@@ -304,7 +249,8 @@ def run(config: Config, workdir: str) -> pd.DataFrame:
 
     log = RunLog(n_boot=config.n_boot)
     choices: list[dict] = []
-    splits = ({s: bts_split(data.bts, s, config) for s in config.split_seeds} if data.bts is not None else {})
+    splits = ({s: bts_split(data.bts, s, config.test_fraction, config.dev_fraction, config.anomaly_test_fraction)
+               for s in config.split_seeds} if data.bts is not None else {})
     frozen_seeds = lambda s: config.seeds if s == 0 else config.other_split_seeds  # noqa: E731
     stages = ([SCRATCH_ROW] if config.scratch else []) + encoders + (["features"] if config.features else []) \
         + (["hybrid"] if config.features and config.hybrid and encoders else []) + (["EROS fine-tuning"] if encoders else [])
@@ -406,11 +352,17 @@ def run(config: Config, workdir: str) -> pd.DataFrame:
 
 
 def _select_on_dev(log: RunLog, encoders) -> str | None:
+    """The encoder with the best mean dev BTS class AUROC (Full, split 0); without BTS, the lowest
+    dev simulated-ZTF redshift MSE."""
     df = log.frame()
-    df = df[(df["column"] == col(CLASS, "Full")) & (df["split"] == 0)]
-    scores = {name: df[df["row"] == ENCODER_ROWS.get(name, name)]["dev_value"].mean() for name in encoders}
-    scores = {k: v for k, v in scores.items() if np.isfinite(v)}
-    return max(scores, key=scores.get) if scores else None
+    df = df[df["split"] == 0]
+    for column, sign in ((col(CLASS, "Full"), 1.0), ("Sim ZTF z MSE", -1.0)):
+        part = df[df["column"] == column]
+        scores = {n: sign * part[part["row"] == ENCODER_ROWS.get(n, n)]["dev_value"].mean() for n in encoders}
+        scores = {k: v for k, v in scores.items() if np.isfinite(v)}
+        if scores:
+            return max(scores, key=scores.get)
+    return None
 
 
 def _protocol_notes(config: Config) -> list[str]:
@@ -582,19 +534,20 @@ def _print_console(table: pd.DataFrame, notes, workdir) -> None:
     short = {CLASS: "class", ZMSE: "z MSE×1e3", ANOM: "anomaly", EROS: "EROS-1"}
     names = {v: k for k, v in ENCODER_ROWS.items()}
     lines = []
-    header = f"{'model':<26}" + "".join(f"{short[c.split(' (')[0]] + ' (' + c.split(' (')[1]:<19}" for c in cols)
+    header = f"{'model':<25}" + "".join(f"{short[c.split(' (')[0]] + ' (' + c.split(' (')[1]:<18}" for c in cols)
     lines.append(header)
     for row, r in table.iterrows():
         label = names.get(row, "no pretraining" if row == SCRATCH_ROW else
-                          "features+HGB" if row == FEATURE_ROW else "features+latent+HGB")
+                          "features + HGB" if row == FEATURE_ROW else "features + latent + HGB")
         cells = []
         for c in cols:
-            text = r[c]
-            parts = text.split(" [")
+            parts = r[c].split(" [")
             mean = parts[0].split(" ±")[0]
-            ci = ("[" + parts[1]) if len(parts) > 1 else ""
-            cells.append(f"{(mean + ' ' + ci.replace(', ', ',')).strip():<19}")
-        lines.append(f"{label[:25]:<26}" + "".join(cells))
+            if len(parts) > 1:  # CI to two decimals: "0.905 [0.87,0.94]"
+                lo, hi = (float(v) for v in parts[1].rstrip("]").split(", "))
+                mean += f" [{lo:.2f},{hi:.2f}]"
+            cells.append(f"{mean:<18}")
+        lines.append(f"{label[:24]:<25}" + "".join(cells))
     print("\n".join(line[:120] for line in lines))
     print("(mean over seeds [95% bootstrap CI]; full table with std and outer-split spread: "
           f"{os.path.join(workdir, 'table1.md')})")

@@ -48,20 +48,10 @@ from astrokeras import downstream as ds
 from astrokeras.learners import LatentLearner, SequenceLearner
 from astrokeras.protocol import Task, run_regression
 from astrokeras.results import RunLog, format_cell
+from astrokeras.tasks import ENCODER_ROWS, simulated_redshift_sets
 
 Z_MAX = 0.4
 COLUMN = "LSST z<0.4 MSE"
-PRESETS = {"ztf": "ztf_redshift", "lsst": "lsst_redshift"}
-ENCODER_ROWS = {
-    "classifier_ztf": "Classifier (ZTF only)",
-    "classifier_ztf_lsst": "Classifier (ZTF + LSST)",
-    "contrastive_ztf_lsst": "Classifier + Contrastive",
-    "adversarial_ztf_lsst": "Classifier + Adversarial",
-    "contrastive_adversarial_ztf_lsst": "Classifier + Contrastive + Adversarial",
-    "adversarial_confusion_ztf_lsst": "Classifier + Adversarial (confusion; ours)",
-    "classifier_ztf_lsst_full": "Classifier (ZTF + LSST), paper-size pretraining",
-    "contrastive_ztf_lsst_full": "Classifier + Contrastive, paper-size pretraining",
-}
 SETTINGS = ("direct (LSST)", f"direct (LSST z<{Z_MAX:g})", "direct (ZTF + LSST)", "zero-shot MLP (ZTF)")
 
 
@@ -103,15 +93,12 @@ def get_config(quick: bool = True, **overrides) -> Config:
 
 def load_sets(config: Config, workdir: str):
     """Both simulated sets, concatenated (ZTF first), with train/dev/test positions per survey."""
+    sets = simulated_redshift_sets(os.path.join(workdir, "data"), config.sim_scale, config.n_jobs,
+                                   config.test_fraction, config.dev_fraction)
     parts, splits, offset = [], {}, 0
-    for survey, preset in PRESETS.items():
-        lcs = ak.caching.cached_light_curves(
-            os.path.join(workdir, "data"), preset, {"preset": preset, "scale": config.sim_scale},
-            lambda preset=preset: ak.simulate_preset(preset, scale=config.sim_scale, n_jobs=config.n_jobs))
-        pos = pd.Series(np.arange(len(lcs)), index=lcs.object_ids.astype(str))
-        split = ak.evaluation.train_dev_test_split_ids(lcs.object_ids, lcs.metadata["label"].to_numpy(),
-                                                       config.test_fraction, config.dev_fraction, seed=0)
-        splits[survey] = [offset + pos.loc[p].to_numpy() for p in split]
+    for survey in ("ztf", "lsst"):
+        lcs, task = sets[survey]
+        splits[survey] = [offset + task.train, offset + task.dev, offset + task.test]
         parts.append(lcs)
         offset += len(lcs)
     both = ak.LightCurves.concat(parts)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 
 import keras
@@ -37,89 +38,126 @@ def tiny_models_dir(tmp_path_factory):
 
 def _tiny_table1_config(models_dir, **overrides):
     kwargs = dict(models_dir=models_dir, encoders=NAMES + ("adversarial_ztf_lsst",), tasks=("sim",),
-                  sim_scale=0.02, seeds=(0,), sim_seeds=(0, 1), scratch_seeds=(0,), scratch_epochs=1,
-                  scratch_max_train=64, scratch_encoder=TINY, head_epochs=20, n_jobs=1)
+                  sim_scale=0.02, seeds=(0,), sim_seeds=(0, 1), scratch_seeds=(0,), scratch_tasks=("sim",),
+                  sequence_epochs=2, scratch_encoder=TINY, head_epochs=20, head_grid=((8,), (16,)), n_jobs=1,
+                  n_boot=200, jit_compile=False)
     return table1.get_config(quick=True, **{**kwargs, **overrides})
 
 
 def test_table1_simulated_columns(tiny_models_dir, tmp_path, capsys):
-    summary = table1.run(_tiny_table1_config(tiny_models_dir, hybrid_encoders=NAMES[:1]), str(tmp_path))
-    rows = [table1.SCRATCH_ROW, "Classifier (ZTF only)", "Classifier + Contrastive", table1.FEATURE_ROW,
-            table1.hybrid_row("Classifier (ZTF only)")]
-    assert list(summary.index) == rows
-    assert list(summary.columns) == table1.COLUMNS
-    raw = pd.read_csv(tmp_path / "table1.csv")
-    assert set(raw["column"]) == {"Sim ZTF z MSE", "Sim LSST z MSE"}
-    assert np.isfinite(raw["value"]).all() and (raw["value"] > 0).all()
-    # two head seeds per encoder and survey; one seed for the from-scratch row
-    counts = raw.groupby(["row", "column"]).size()
-    assert counts["Classifier (ZTF only)", "Sim ZTF z MSE"] == 2
+    table = table1.run(_tiny_table1_config(tiny_models_dir), str(tmp_path))
+    hybrid = [r for r in table.index if r.startswith("Features + latent of")]
+    assert list(table.index)[:4] == [table1.SCRATCH_ROW, "Classifier (ZTF only)", "Classifier + Contrastive",
+                                     table1.FEATURE_ROW] and len(hybrid) == 1
+    assert list(table.columns) == ["Sim ZTF z MSE", "Sim LSST z MSE"]
+    runs = pd.read_csv(tmp_path / "runs.csv")
+    assert set(runs["column"]) == {"Sim ZTF z MSE", "Sim LSST z MSE"}
+    assert np.isfinite(runs["value"]).all() and (runs["value"] > 0).all() and runs["dev_value"].notna().all()
+    counts = runs.groupby(["row", "column"]).size()
+    assert counts["Classifier (ZTF only)", "Sim ZTF z MSE"] == 2          # two head seeds
     assert counts[table1.SCRATCH_ROW, "Sim LSST z MSE"] == 1
-    assert "±" in summary.loc["Classifier (ZTF only)", "Sim ZTF z MSE"]
-    assert summary.loc["Classifier (ZTF only)", "BTS class AUROC (Lim.)"] == "—"
+    summary = pd.read_csv(tmp_path / "summary.csv").set_index(["row", "column"])
+    cell = summary.loc[("Classifier (ZTF only)", "Sim ZTF z MSE")]
+    assert cell["ci_low"] <= cell["mean"] <= cell["ci_high"] and cell["n_seeds"] == 2
+    assert "[" in table.loc["Classifier (ZTF only)", "Sim ZTF z MSE"]     # the CI is printed
+    comps = pd.read_csv(tmp_path / "comparisons.csv")
+    assert {"a", "b", "difference", "ci_low", "ci_high", "verdict"} <= set(comps.columns) and len(comps)
+    assert ((comps["ci_low"] <= comps["difference"]) & (comps["difference"] <= comps["ci_high"])).all()
+    prov = json.loads((tmp_path / "provenance.json").read_text())
+    assert set(prov["encoder_sha256"]) == set(NAMES) and prov["data_checksums"]["sim_ztf"]
+    assert "git_commit" in prov and prov["versions"]["keras"]
     md = (tmp_path / "table1.md").read_text()
     out = capsys.readouterr().out
-    for text in (md, out):
-        assert "QUICK MODE" in text and "stands in for the paper's Kepler" in text
-        assert "adversarial_ztf_lsst" in text  # the missing encoder is reported
+    assert "QUICK MODE" in md and "stands in for the paper's Kepler" in md
+    assert "adversarial_ztf_lsst" in out                                 # the missing encoder is reported
+    assert max(len(line) for line in out.splitlines() if line.startswith(("model", "classifier", "no pre", "feat"))) <= 120
+    choices = json.loads((tmp_path / "choices.json").read_text())
+    heads = [c for c in choices if "redshift" in c and "hidden_units" in c["redshift"] and c["row"] != table1.SCRATCH_ROW]
+    assert heads and {tuple(c["redshift"]["hidden_units"]) for c in heads} <= {(8,), (16,)}
 
 
 def test_table1_reports_missing_real_data(tiny_models_dir, tmp_path, capsys):
     config = _tiny_table1_config(tiny_models_dir, tasks=("bts", "eros"), data_home=str(tmp_path / "nowhere"),
                                  encoders=NAMES[:1], scratch=False, features=False)
-    summary = table1.run(config, str(tmp_path))
+    table1.run(config, str(tmp_path))
     out = capsys.readouterr().out
     assert "BTS columns missing" in out and "EROS-1 columns missing" in out
-    assert (summary.to_numpy() == "—").all() if summary.size else True
 
 
-def test_quick_headline_falls_back_to_the_quick_size_encoder():
-    config = table1.get_config(quick=True)
-    assert config.eros_encoders == config.hybrid_encoders == (table1.QUICK_HEADLINE,)
-    both = ["classifier_ztf_lsst", table1.QUICK_HEADLINE]
-    assert table1.with_available_headline(config, both) == config
-    fallback = table1.with_available_headline(config, ["classifier_ztf_lsst"])
-    assert fallback.eros_encoders == fallback.hybrid_encoders == ("classifier_ztf_lsst",)
-    full = table1.get_config(quick=False)  # None = every encoder: untouched
-    assert table1.with_available_headline(full, ["classifier_ztf_lsst"]).eros_encoders is None
+def test_quick_and_full_configs():
+    quick, full = table1.get_config(quick=True), table1.get_config(quick=False)
+    assert quick.quick and not full.quick
+    assert full.seeds == full.scratch_seeds == (0, 1, 2, 3, 4) and full.split_seeds == (0, 1, 2, 3, 4)
+    assert quick.scratch and quick.sequence_epochs == full.sequence_epochs >= 100  # converged in both modes
+    assert quick.split_seeds == (0, 1, 2, 3, 4)  # outer splits in quick mode too (frozen rows)
 
 
 def test_table1_main_parses_arguments(monkeypatch):
     seen = {}
     monkeypatch.setattr(table1, "run", lambda config, workdir: seen.update(config=config, workdir=workdir))
-    assert table1.main(["--full", "--workdir", "w", "--seed", "3", "--models-dir", "m"]) == 0
-    assert seen["workdir"] == "w" and seen["config"].split_seed == 3 and seen["config"].models_dir == "m"
+    assert table1.main(["--full", "--workdir", "w", "--models-dir", "m"]) == 0
+    assert seen["workdir"] == "w" and seen["config"].models_dir == "m"
     assert not seen["config"].quick and seen["config"].seeds == (0, 1, 2, 3, 4)
-    assert table1.get_config(quick=True).quick
 
 
 def test_table2_rows(tiny_models_dir, tmp_path):
     config = table2.get_config(quick=True, models_dir=tiny_models_dir, encoders=NAMES, sim_scale=0.03,
-                               seeds=(0,), scratch_epochs=1, scratch_max_train=64, scratch_encoder=TINY,
-                               head_epochs=20, knn_k=10, n_jobs=1)
-    summary = table2.run(config, str(tmp_path))
-    index = list(summary.index)
+                               seeds=(0,), sequence_epochs=2, scratch_encoder=TINY, head_epochs=20,
+                               head_grid=((8,),), knn_k=10, n_jobs=1, n_boot=200, jit_compile=False,
+                               scratch_settings=table2.SETTINGS)
+    table = table2.run(config, str(tmp_path))
+    index = list(table.index)
     assert index[0].startswith("direct") and index[-1].startswith("zero-shot kNN")
     assert "zero-shot MLP: Classifier + Contrastive (ZTF)" in index
     assert "direct: No pretraining (ZTF + LSST)" in index
     assert len(index) == 4 + 4 * len(NAMES) + len(NAMES)
-    raw = pd.read_csv(tmp_path / "table2.csv")
-    assert np.isfinite(raw["value"]).all() and (raw["value"] > 0).all()
+    runs = pd.read_csv(tmp_path / "runs.csv")
+    assert np.isfinite(runs["value"]).all() and (runs["value"] > 0).all()
     assert "z < 0.4" in (tmp_path / "table2.md").read_text()
+    comps = pd.read_csv(tmp_path / "comparisons.csv")
+    assert "zero-shot MLP: Classifier + Contrastive (ZTF)" in set(comps["a"])
+
+
+def test_zero_shot_rows_never_see_an_lsst_redshift(tiny_models_dir, tmp_path):
+    both, splits = table2.load_sets(table2.get_config(quick=True, sim_scale=0.03, n_jobs=1), str(tmp_path))
+    z = both.metadata["redshift"].to_numpy(float)
+    tasks, test = table2.tasks_for(z, splits)
+    lsst = set(np.r_[splits["lsst"][0], splits["lsst"][1], splits["lsst"][2]].tolist())
+    zs = tasks["zero-shot MLP (ZTF)"]
+    assert not (set(zs.train.tolist()) | set(zs.dev.tolist())) & lsst
+    assert (z[test] < table2.Z_MAX).all() and set(test.tolist()) <= lsst
 
 
 @pytest.mark.slow
 @pytest.mark.needs_data("ztf_bts_antares", "eros1_ramp")
 def test_table1_real_columns(tiny_models_dir, tmp_path, data_home):
     config = _tiny_table1_config(tiny_models_dir, tasks=("bts", "eros"), data_home=data_home, encoders=NAMES[:1],
-                                 n_limited=128, eros_encoders=NAMES[:1], eros_epochs=1)
-    summary = table1.run(config, str(tmp_path))
-    raw = pd.read_csv(tmp_path / "table1.csv")
-    assert np.isfinite(raw["value"]).all()
-    for column in ("BTS class AUROC (Lim.)", "BTS anomaly AUROC per-class (Full)", "EROS-1 AUROC (Full)"):
-        values = raw.loc[raw["column"] == column, "value"]
-        assert len(values) >= 3 and values.between(0, 1).all()
-    assert summary.loc["Features + HistGradientBoosting", "BTS class AUROC (Full)"] != "—"
+                                 n_limited=128, scratch_tasks=("bts",), split_seeds=(0, 1))
+    table = table1.run(config, str(tmp_path))
+    runs = pd.read_csv(tmp_path / "runs.csv")
+    assert np.isfinite(runs["value"]).all()
+    for column in ("BTS class AUROC (Lim.)", "BTS anomaly AUROC (Full)", "EROS-1 AUROC (Full)"):
+        values = runs.loc[runs["column"] == column, "value"]
+        assert len(values) >= 2 and values.between(0, 1).all()
+    assert set(runs.loc[runs["column"] == "BTS class AUROC (Full)", "split"]) == {0, 1}
+    assert table.loc["Features + HistGradientBoosting", "BTS class AUROC (Full)"] != "—"
+    calib = pd.read_csv(tmp_path / "calibration.csv")
+    assert any("ECE (T-scaled)" in c for c in calib.columns)
+    assert (tmp_path / "reliability_bts.png").exists() and len(list(tmp_path.glob("confusion_bts_*.png"))) >= 2
+    per_class = pd.read_csv(tmp_path / "per_class_auroc.csv")
+    assert set(per_class["class"]) >= {"SN Ia", "SN Ib/c", "SN II", "RR Lyrae"}
+
+
+def test_bts_split_is_disjoint_stratified_and_keeps_the_fixed_test_set():
+    ids = np.array([f"ZTF{i:05d}" for i in range(400)])
+    labels = np.array((["SN Ia"] * 6 + ["SN II"] * 3 + ["SN Ib/c"]) * 40)
+    train, dev, test = ak.evaluation.train_dev_test_split_ids(ids, labels, 0.2, 0.2, seed=0)
+    assert not (set(train) & set(dev) or set(train) & set(test) or set(dev) & set(test))
+    assert len(train) + len(dev) + len(test) == 400 and len(test) == 80 and 60 <= len(dev) <= 66
+    _, old_test = ak.evaluation.train_test_split_ids(ids, labels, 0.2, seed=0)
+    np.testing.assert_array_equal(test, old_test)
+    lab = dict(zip(ids, labels))
+    assert sum(lab[i] == "SN Ib/c" for i in dev) == 6
 
 
 def test_figures_recipe_without_real_data(tiny_models_dir, tmp_path):

@@ -1,0 +1,106 @@
+"""The paper's evaluation tasks as data: the BTS, EROS-1 and simulated-redshift sets with their splits.
+
+Shared by the table and figure recipes (:mod:`recipes.table1`, :mod:`recipes.table2`,
+:mod:`recipes.figures`), so that every recipe evaluates on exactly the same objects:
+
+* :func:`bts_split` - BTS SN Ia / Ib/c / II: train / dev / test by object id, stratified by class
+  (test 20%; dev 20% of the rest; seed = the outer split), redshift tasks on the objects with a
+  redshift, and the rare classes (anomalies) split between dev and test (never trained on);
+* :func:`eros_task` - EROS-1 with its own test set and a stratified dev part of its training set;
+* :func:`simulated_redshift_sets` - the ``ztf_redshift`` / ``lsst_redshift`` presets, cached under
+  a key of preset, scale and simulator version, each with a 64/16/20 split.
+
+Example:
+    >>> import astrokeras as ak                                           # doctest: +SKIP
+    >>> split = bts_split(ak.datasets.load_bts(), seed=0)                 # doctest: +SKIP
+    >>> len(split.cls.test), len(split.test_ad)                           # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+
+import numpy as np
+import pandas as pd
+
+from astrokeras.evaluation import train_dev_test_split_ids, train_test_split_ids
+from astrokeras.protocol import Task
+
+__all__ = ["ENCODER_ROWS", "BTS_CLASSES", "EROS_CLASSES", "SIM_PRESETS", "SIM_BANDS", "BTSSplit", "positions",
+           "bts_split", "eros_task", "simulated_redshift_sets"]
+
+#: display names of the released encoders (table rows)
+ENCODER_ROWS = {
+    "classifier_ztf": "Classifier (ZTF only)",
+    "classifier_ztf_lsst": "Classifier (ZTF + LSST)",
+    "contrastive_ztf_lsst": "Classifier + Contrastive",
+    "adversarial_ztf_lsst": "Classifier + Adversarial",
+    "contrastive_adversarial_ztf_lsst": "Classifier + Contrastive + Adversarial",
+    "adversarial_confusion_ztf_lsst": "Classifier + Adversarial (confusion; ours)",
+    "classifier_ztf_lsst_full": "Classifier (ZTF + LSST), paper-size pretraining",
+    "contrastive_ztf_lsst_full": "Classifier + Contrastive, paper-size pretraining",
+}
+BTS_CLASSES = ("SN Ia", "SN Ib/c", "SN II")
+EROS_CLASSES = ("RR Lyrae", "cepheid", "binary", "Mira")
+SIM_PRESETS = {"ztf": "ztf_redshift", "lsst": "lsst_redshift"}
+SIM_BANDS = {"ztf": ["ztf::g", "ztf::r"], "lsst": [f"lsst::{b}" for b in "ugrizy"]}
+
+
+@dataclasses.dataclass
+class BTSSplit:
+    """One outer split of the BTS: classification and redshift tasks, anomaly evaluation positions."""
+    cls: Task
+    z: Task
+    dev_ad: np.ndarray
+    test_ad: np.ndarray
+    is_anomaly: np.ndarray
+
+
+def positions(lcs, ids) -> np.ndarray:
+    """Positions of ``ids`` in ``lcs`` (in the order of ``ids``)."""
+    pos = pd.Series(np.arange(len(lcs)), index=lcs.object_ids.astype(str))
+    return pos.loc[np.asarray(ids).astype(str)].to_numpy()
+
+
+def bts_split(bts, seed: int = 0, test_fraction: float = 0.2, dev_fraction: float = 0.2,
+              anomaly_test_fraction: float = 0.5) -> BTSSplit:
+    """Train / dev / test of the BTS for outer split ``seed`` (see the module docstring)."""
+    meta = bts.metadata
+    label = meta["label"].to_numpy().astype(str)
+    code = np.array([BTS_CLASSES.index(v) if v in BTS_CLASSES else -1 for v in label])
+    z = meta["redshift"].to_numpy(dtype=float)
+    anomaly = meta["is_anomaly"].to_numpy().astype(bool)
+    normal = code >= 0
+    train, dev, test = (positions(bts, p) for p in train_dev_test_split_ids(
+        bts.object_ids[normal], label[normal], test_fraction, dev_fraction, seed=seed))
+    anom_dev, anom_test = train_test_split_ids(bts.object_ids[anomaly], label[anomaly], anomaly_test_fraction,
+                                               seed=seed)
+    has_z = lambda pos: pos[np.isfinite(z[pos])]  # noqa: E731
+    return BTSSplit(Task(train, dev, test, code), Task(has_z(train), has_z(dev), has_z(test), z),
+                    np.r_[dev, positions(bts, anom_dev)], np.r_[test, positions(bts, anom_test)], anomaly)
+
+
+def eros_task(eros, dev_fraction: float = 0.2, seed: int = 0) -> Task:
+    """EROS-1 classification: its given test set; dev = ``dev_fraction`` of its training set."""
+    split = eros.metadata["split"].to_numpy()
+    codes = np.array([EROS_CLASSES.index(v) for v in eros.metadata["label"].astype(str)])
+    train, dev = train_test_split_ids(eros.object_ids[split == "train"], codes[split == "train"], dev_fraction,
+                                      seed=seed)
+    return Task(positions(eros, train), positions(eros, dev), np.flatnonzero(split == "test"), codes)
+
+
+def simulated_redshift_sets(cache_dir: str, scale: float = 1.0, n_jobs: int = 1, test_fraction: float = 0.2,
+                            dev_fraction: float = 0.2) -> dict:
+    """``{survey: (LightCurves, Task)}`` for the simulated redshift presets (cached, split 64/16/20)."""
+    import astrokeras as ak
+
+    out = {}
+    for survey, preset in SIM_PRESETS.items():
+        lcs = ak.caching.cached_light_curves(
+            os.path.join(cache_dir), preset, {"preset": preset, "scale": scale},
+            lambda preset=preset: ak.simulate_preset(preset, scale=scale, n_jobs=n_jobs))
+        train, dev, test = (positions(lcs, p) for p in train_dev_test_split_ids(
+            lcs.object_ids, lcs.metadata["label"].to_numpy(), test_fraction, dev_fraction, seed=0))
+        out[survey] = (lcs, Task(train, dev, test, lcs.metadata["redshift"].to_numpy(dtype=float)))
+    return out
