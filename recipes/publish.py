@@ -5,6 +5,7 @@ Command::
 
     python -m astrofm recipes.publish                      # every run found under runs/
     python -m astrofm recipes.publish --check              # exit 1 if a README block is stale
+    python -m astrofm recipes.publish --reference          # remake recipes/results/reference_small
 
 A run folder (``runs/table1``, ``runs/table1_full``, ``runs/table2``, ``runs/table2_full``) is copied
 to ``recipes/results/<name>`` (its small CSV/Markdown/JSON/PNG files; no data, no caches), and a
@@ -77,7 +78,16 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m astrofm recipes.publish", description=__doc__.splitlines()[0])
     parser.add_argument("--runs", default="runs", help="folder holding the recipes' workdirs")
     parser.add_argument("--check", action="store_true", help="only check that the README blocks are current")
+    parser.add_argument("--reference", action="store_true",
+                        help="re-run table1's small reference configuration and commit-ready its summary")
     args = parser.parse_args(argv)
+    if args.reference:
+        from recipes import table1
+
+        work = os.path.join(args.runs, "table1_reference")
+        table1.run(table1.reference_config(), work)
+        print(f"published {work} -> {publish_run(work, 'reference_small')}")
+        return 0
     if args.check:
         stale = [f"{path}: {name}" for path in MARKDOWN_FILES for name in update_markdown_blocks(path, RESULTS, check=True)]
         print("\n".join(stale) if stale else "README blocks are current")
