@@ -110,13 +110,14 @@ def test_custom_step_trains_and_reloads_compiled(model_name, tmp_path):
     path = str(tmp_path / "m.keras")
     model.save(path)
     reloaded = keras.models.load_model(path)
+    assert int(reloaded.optimizer.iterations) == 2 * 6  # compiled again, optimizer state restored
     logs = reloaded.evaluate(x, y, verbose=0, return_dict=True)
     assert logs["accuracy"] == pytest.approx(model.evaluate(x, y, verbose=0, return_dict=True)["accuracy"])
     with pytest.raises(ValueError, match="optimizer only"):
         model.compile(optimizer="adam", loss="mse")
 
 
-def test_plain_models_train_through_keras_compile():
+def test_plain_models_train_through_keras_compile(tmp_path):
     """Classifier/Regressor use Keras' own step: user losses and metrics work, class weights too."""
     keras.utils.set_random_seed(0)
     x, y = tiny_task_data(batch=8)
@@ -135,6 +136,14 @@ def test_plain_models_train_through_keras_compile():
     regressor = Regressor(GRUEncoder(**TINY), hidden_units=(4,))
     regressor.compile(optimizer="adam", metrics=["mse"])
     assert sorted(regressor.fit(x, y, verbose=0).history) == ["loss", "mse"]
+    model.compile(optimizer="adam")
+    model.fit(x, y, epochs=2, batch_size=4, verbose=0)
+    model.save(tmp_path / "c.keras")
+    reloaded = keras.models.load_model(tmp_path / "c.keras")
+    assert isinstance(reloaded.loss, ClassWeightedCrossentropy) and reloaded.loss.class_weight == [0.5, 1.5]
+    assert int(reloaded.optimizer.iterations) == 4
+    assert reloaded.evaluate(x, y, verbose=0, return_dict=True)["loss"] == pytest.approx(
+        model.evaluate(x, y, verbose=0, return_dict=True)["loss"], rel=1e-5)
 
 
 @pytest.mark.parametrize("name", ["classifier_ztf", "classifier_ztf_lsst", "classifier_ztf_lsst_full",

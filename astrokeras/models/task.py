@@ -174,6 +174,13 @@ class Task(keras.Model):
             kwargs["jit_compile"] = False
         super().compile(optimizer=optimizer, loss=loss, metrics=metrics, **kwargs)
 
+    def compile_from_config(self, config: dict) -> None:
+        """Re-compile on ``load_model`` (Keras skips models with a custom ``compile`` otherwise)."""
+        config = keras.saving.deserialize_keras_object(config)
+        self.compile(**config)
+        if getattr(self, "optimizer", None) is not None and self.built:
+            self.optimizer.build(self.trainable_variables)  # its variables, so saved ones load
+
     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
         y, sample_weight = self._standard_targets(y, sample_weight)
         return super().compute_loss(x, y, y_pred, sample_weight, training=training)
