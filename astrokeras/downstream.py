@@ -86,6 +86,9 @@ def predict_in_order(model: keras.Model, data: LightCurves | TokenizedLightCurve
                      tokenizer: Tokenizer | None = None, batch_size: int = 512) -> np.ndarray:
     """``model`` outputs for every object, in input order (batches bucketed by length for speed).
 
+    Batches come from the ``tf.data`` pipeline; under the JAX and torch backends they enter the
+    model as numpy arrays.
+
     Args:
         model: any Keras model over ``{"values", "mask"}`` (an encoder or a task model).
         data: light curves (tokenized with ``tokenizer``) or tokens.
@@ -93,17 +96,22 @@ def predict_in_order(model: keras.Model, data: LightCurves | TokenizedLightCurve
         batch_size: objects per batch.
 
     Returns:
-        ``(n_objects, ...)`` float32 array.
+        ``(n_objects, ...)`` float32 array (``(0, ...)`` for no object).
     """
     from astrokeras.pipeline import make_dataset
 
     tokens = _tokens(data, tokenizer)
-    max_len = int(np.max(np.diff(tokens.offsets))) if len(tokens.object_ids) else 0
+    if len(tokens.object_ids) == 0:
+        return np.zeros((0,) + tuple(model.output_shape[1:]), dtype=np.float32)
+    max_len = int(np.max(np.diff(tokens.offsets)))
     boundaries = tuple(b for b in (65, 97, 129, 161, 193, 225, 257) if b <= max_len) + (max_len + 1,)
     ds = make_dataset(tokens, None, batch_size=batch_size, include_index=True,
                       bucket_boundaries=boundaries)
+    as_numpy = keras.backend.backend() != "tensorflow"
     out, index = [], []
     for x, y in ds:
+        if as_numpy:  # JAX and torch do not take TensorFlow tensors
+            x = {key: value.numpy() for key, value in x.items()}
         out.append(np.asarray(model.predict_on_batch(x)))
         index.append(y["index"].numpy())
     index = np.concatenate(index)
@@ -388,7 +396,7 @@ def _fit_keras_head(head, xs, target, val_fraction, epochs, patience, batch_size
     head.n_epochs_ = len(history.history["loss"])
 
 
-def _task_model_for(encoder: keras.Model, head: keras.Model):
+def _task_model_for(encoder: keras.Model, head: keras.Model, class_names=None, tokenizer=None):
     from astrokeras.models import Classifier, ProbabilisticRegressor, Regressor
 
     names = {layer.name for layer in head.layers}
@@ -398,13 +406,18 @@ def _task_model_for(encoder: keras.Model, head: keras.Model):
     activation = activation if isinstance(activation, str) else activation.get("config", {}).get("name", "relu")
     if "class_logits" in names:
         return Classifier(encoder, n_classes=head.get_layer("class_logits").units, hidden_units=hidden_units,
-                          activation=activation, name="classifier")
+                          activation=activation, class_names=class_names, tokenizer=tokenizer,
+                          name="classifier")
+    if class_names is not None:
+        raise ValueError("class_names are for classification heads; this head is a regression head")
     if "prediction" in names:
-        return Regressor(encoder, hidden_units=hidden_units, activation=activation, name="regressor")
+        return Regressor(encoder, hidden_units=hidden_units, activation=activation, tokenizer=tokenizer,
+                         name="regressor")
     if "normal_parameters" in names:
         params = head.get_layer("normal_parameters")
         return ProbabilisticRegressor(encoder, hidden_units=hidden_units, activation=activation,
-                                      min_scale=params.min_scale, loc=params.loc, scale=params.scale)
+                                      min_scale=params.min_scale, loc=params.loc, scale=params.scale,
+                                      tokenizer=tokenizer)
     raise ValueError(f"not a head from build_head/fit_head (layers {sorted(names)})")
 
 
@@ -415,12 +428,21 @@ def copy_encoder(encoder: keras.Model) -> keras.Model:
     return clone
 
 
-def attach_head(encoder: keras.Model, head: keras.Model, *, copy: bool = True) -> keras.Model:
+def attach_head(encoder: keras.Model, head: keras.Model, *, class_names: Sequence[str] | None = None,
+                tokenizer: Tokenizer | None = None, copy: bool = True) -> keras.Model:
     """Put a head trained on embeddings on top of its (frozen) encoder: a saveable task model.
+
+    The model stores ``class_names`` and the tokenizer settings in its config, so after
+    ``keras.models.load_model`` one call predicts from a table (``model.predict_table(df)``,
+    :mod:`astrokeras.predict`).
 
     Args:
         encoder: the encoder the embeddings came from.
         head: a head from :func:`fit_head` / :func:`build_head`.
+        class_names: names of the classes in label order (classification heads).
+        tokenizer: the tokenizer the embeddings were made with; default: the encoder's preset
+            tokenizer when it came from :meth:`GRUEncoder.from_preset`, else ``Tokenizer()`` (the
+            default of :func:`embed`).
         copy: attach a copy of the encoder (the caller's encoder is left untouched).
 
     Returns:
@@ -428,9 +450,11 @@ def attach_head(encoder: keras.Model, head: keras.Model, *, copy: bool = True) -
         :class:`~astrokeras.models.ProbabilisticRegressor` with ``encoder.trainable = False``
         and the head's weights; it predicts exactly what ``head(embed(encoder, x))`` does.
     """
+    if tokenizer is None:
+        tokenizer = getattr(encoder, "preset_tokenizer", None) or Tokenizer()
     encoder = copy_encoder(encoder) if copy else encoder
     encoder.trainable = False
-    model = _task_model_for(encoder, head)
+    model = _task_model_for(encoder, head, class_names=class_names, tokenizer=tokenizer)
     for layer in head.layers:
         if layer.weights:
             model.get_layer(layer.name).set_weights(layer.get_weights())

@@ -1,5 +1,8 @@
 """Losses: supervised contrastive loss (Gupta et al. 2025, Eq. 3 / Algorithm 2) and class weights.
 
+:class:`ClassWeightedCrossentropy` is the classifier's compiled loss: the cross entropy with
+class weights times per-sample weights, as the weighted mean ``sum w_i H_i / sum w_i``.
+
 The supervised contrastive loss (SCL) treats every other sample of the same class in the batch as
 a positive (Khosla et al. 2020, with the pair average of Gupta et al. 2025, Algorithm 2)::
 
@@ -22,6 +25,7 @@ import numpy as np
 from keras import ops
 
 __all__ = [
+    "ClassWeightedCrossentropy",
     "SupervisedContrastiveLoss",
     "normalize_class_weights",
     "supervised_contrastive_loss",
@@ -175,3 +179,54 @@ def weighted_sparse_categorical_crossentropy(labels, logits, weights=None):
         return ops.mean(per_sample)
     weights = ops.reshape(ops.cast(weights, "float32"), (-1,))
     return ops.sum(weights * per_sample) / ops.maximum(ops.sum(weights), 1e-12)
+
+
+@keras.saving.register_keras_serializable(package="astrokeras")
+class ClassWeightedCrossentropy(keras.losses.Loss):
+    """Sparse categorical cross entropy with class weights, reduced as a weighted mean.
+
+    The weight of sample ``i`` is ``class_weight[c_i]`` times its ``sample_weight`` (either may be
+    absent) and the loss is ``sum w_i H_i / sum w_i`` (0 when all weights are 0), so the overall
+    scale of the weights does not change the loss: the same value as
+    :func:`weighted_sparse_categorical_crossentropy`, as a Keras loss for ``compile(loss=...)``.
+
+    Args:
+        class_weight: ``None`` or one weight per class (see :func:`normalize_class_weights`).
+        from_logits: ``y_pred`` are logits (default: probabilities, e.g. a softmax output).
+        name: loss name.
+
+    Example:
+        >>> import numpy as np
+        >>> loss = ClassWeightedCrossentropy(class_weight=[1.0, 3.0])
+        >>> p = np.array([[0.5, 0.5], [0.9, 0.1]], "float32")
+        >>> round(float(loss(np.array([0, 1]), p)), 4)  # (1 * log 2 + 3 * log 10) / 4
+        1.9002
+    """
+
+    def __init__(self, class_weight=None, from_logits: bool = False, name: str = "class_weighted_crossentropy",
+                 **kwargs):
+        kwargs.pop("reduction", None)
+        super().__init__(name=name, reduction="mean_with_sample_weight", **kwargs)
+        self.class_weight = None if class_weight is None else [float(w) for w in class_weight]
+        if self.class_weight is not None and (
+                not np.all(np.isfinite(self.class_weight)) or min(self.class_weight) < 0):
+            raise ValueError(f"ClassWeightedCrossentropy: class weights must be finite and >= 0, "
+                             f"got {self.class_weight}")
+        self.from_logits = bool(from_logits)
+
+    def call(self, y_true, y_pred):
+        labels = ops.reshape(ops.cast(y_true, "int32"), (-1,))
+        return ops.sparse_categorical_crossentropy(labels, ops.cast(y_pred, "float32"),
+                                                   from_logits=self.from_logits)
+
+    def __call__(self, y_true, y_pred, sample_weight=None):
+        if self.class_weight is not None:
+            labels = ops.reshape(ops.cast(y_true, "int32"), (-1,))
+            weights = ops.take(ops.convert_to_tensor(self.class_weight, "float32"), labels)
+            if sample_weight is not None:
+                weights = weights * ops.reshape(ops.cast(sample_weight, "float32"), (-1,))
+            sample_weight = weights
+        return super().__call__(y_true, y_pred, sample_weight=sample_weight)
+
+    def get_config(self) -> dict:
+        return {"class_weight": self.class_weight, "from_logits": self.from_logits, "name": self.name}

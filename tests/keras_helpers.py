@@ -156,6 +156,12 @@ def backend_gradient(fn: Callable, x: np.ndarray) -> np.ndarray:
         import jax
 
         return np.asarray(jax.grad(lambda v: fn(v))(np.asarray(x)))
+    if backend == "torch":
+        import torch
+
+        v = torch.tensor(np.asarray(x), requires_grad=True)
+        (grad,) = torch.autograd.grad(fn(v), v)
+        return grad.detach().cpu().numpy()
     raise NotImplementedError(backend)
 
 

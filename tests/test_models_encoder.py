@@ -15,7 +15,7 @@ TINY = dict(gru_units=8, dense_units=(8,), latent_dim=6)
 
 
 def _encode(encoder, values, mask):
-    return np.asarray(encoder({"values": values, "mask": mask}, training=False))
+    return keras.ops.convert_to_numpy(encoder({"values": values, "mask": mask}, training=False))
 
 
 @pytest.mark.parametrize(

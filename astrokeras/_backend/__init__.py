@@ -1,10 +1,14 @@
-"""Per-backend ``train_step`` / ``test_step`` for the pretraining task models.
+"""Per-backend ``train_step`` / ``test_step`` for the pretraining task models with a custom step.
 
-Keras 3 runs a model's custom ``train_step`` through the active backend's trainer, whose contract
-differs (TensorFlow: stateful, ``GradientTape``; JAX: stateless, state tuples in and out). The task
-models (:mod:`astrokeras.models`) describe their objective backend-agnostically with ``keras.ops``
-through four hooks, and the mixin chosen here at import (``keras.backend.backend()``) turns them
-into an optimisation step:
+The plain supervised models (:class:`~astrokeras.models.Classifier`,
+:class:`~astrokeras.models.Regressor`, :class:`~astrokeras.models.ProbabilisticRegressor`) train
+through Keras' own step (``compile(loss=..., metrics=...)``). The pretraining models whose update
+is not "one loss, all weights" (:class:`~astrokeras.models.AdversarialClassifier`: Algorithm 1's
+two updates; :class:`~astrokeras.models.ContrastiveClassifier`: a loss on the latent) use the
+mixin chosen here at import (``keras.backend.backend()``). Keras 3 runs a custom ``train_step``
+through the active backend's trainer, whose contract differs (TensorFlow: stateful,
+``GradientTape``; JAX: stateless, state tuples in and out; torch: stateful, ``torch.autograd``).
+The models describe their objective backend-agnostically with ``keras.ops`` through four hooks:
 
 * ``_objective_variables() -> (aux_variables, main_variables)``
 * ``_aux_objective(z, y, sample_weight) -> (loss, stats)``: the discriminator step of
@@ -20,18 +24,17 @@ that exactly two optimizers with shared hyperparameters, and the step counter ad
 batch.
 
 Not supported by these steps: ``compile(loss=..., metrics=...)`` (the models log their own
-metrics), optimizer gradient accumulation (the step counter is rewound between the two groups)
-and mixed-precision loss scaling.
-
-The torch backend is not implemented (torch is not installed where this was written): training a
-task model there raises ``NotImplementedError``; inference and save/load do not need it.
+metrics; ``compile`` raises), optimizer gradient accumulation (the step counter is rewound between
+the two groups) and mixed-precision loss scaling.
 """
 
 from __future__ import annotations
 
 import keras
 
-__all__ = ["TrainStepMixin"]
+from astrokeras._backend.common import CustomStepBase
+
+__all__ = ["CustomStepBase", "TrainStepMixin"]
 
 _BACKEND = keras.backend.backend()
 
@@ -39,19 +42,16 @@ if _BACKEND == "tensorflow":
     from astrokeras._backend.tensorflow import TensorFlowTrainStep as TrainStepMixin
 elif _BACKEND == "jax":
     from astrokeras._backend.jax import JaxTrainStep as TrainStepMixin
+elif _BACKEND == "torch":
+    from astrokeras._backend.torch import TorchTrainStep as TrainStepMixin
 else:
 
-    class TrainStepMixin:  # type: ignore[no-redef]
-        """Placeholder for backends without a custom step: training raises clearly."""
+    class TrainStepMixin(CustomStepBase):  # type: ignore[no-redef]
+        """Placeholder for other backends: training a custom-step model raises clearly."""
 
         def train_step(self, *args, **kwargs):
             raise NotImplementedError(
-                f"{type(self).__name__}: custom training is implemented for the tensorflow and "
-                f"jax backends, not {_BACKEND!r}; set KERAS_BACKEND=tensorflow or jax."
-            )
+                f"{type(self).__name__}: the custom training step is implemented for the "
+                f"tensorflow, jax and torch backends, not {_BACKEND!r}.")
 
-        def test_step(self, *args, **kwargs):
-            raise NotImplementedError(
-                f"{type(self).__name__}: evaluation is implemented for the tensorflow and "
-                f"jax backends, not {_BACKEND!r}; set KERAS_BACKEND=tensorflow or jax."
-            )
+        test_step = train_step

@@ -11,6 +11,8 @@ from __future__ import annotations
 import jax
 import keras
 
+from astrokeras._backend.common import CustomStepBase
+
 __all__ = ["JaxTrainStep"]
 
 
@@ -21,7 +23,7 @@ def _replace(values: list, positions: list[int], new_values) -> list:
     return values
 
 
-class JaxTrainStep:
+class JaxTrainStep(CustomStepBase):
     """Stateless step: ``jax.vjp`` through the encoder, ``value_and_grad`` for the heads."""
 
     def _stateless(self, fn, trainable, non_trainable):

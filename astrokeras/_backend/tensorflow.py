@@ -5,10 +5,12 @@ from __future__ import annotations
 import keras
 import tensorflow as tf
 
+from astrokeras._backend.common import CustomStepBase
+
 __all__ = ["TensorFlowTrainStep"]
 
 
-class TensorFlowTrainStep:
+class TensorFlowTrainStep(CustomStepBase):
     """Stateful step: one ``GradientTape`` over the encoder, a nested one for the discriminator."""
 
     def _apply_to(self, grads, variables, count_step: bool) -> None:

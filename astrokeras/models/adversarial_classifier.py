@@ -32,6 +32,7 @@ from typing import Sequence
 
 import keras
 
+from astrokeras._backend import TrainStepMixin
 from astrokeras.layers.gradient_reversal import GradientReversal
 from astrokeras.losses import supervised_contrastive_loss, weighted_sparse_categorical_crossentropy
 from astrokeras.models.classifier import Classifier, _accuracy
@@ -43,7 +44,7 @@ _ENCODER_OBJECTIVES = ("maximize_disc_loss", "confusion")
 
 
 @keras.saving.register_keras_serializable(package="astrokeras")
-class AdversarialClassifier(Classifier):
+class AdversarialClassifier(TrainStepMixin, Classifier):
     """Classifier made survey-agnostic by a survey discriminator on the latent (Algorithm 1).
 
     Args:
@@ -61,8 +62,10 @@ class AdversarialClassifier(Classifier):
         temperature: temperature of the contrastive loss (paper: 0.5).
         class_weight: class weights of the classification cross entropy (see :class:`Classifier`).
         name: model name.
+        **kwargs: more :class:`Classifier` arguments (``class_names``, ``tokenizer``, ...).
 
-    Targets must be a dict with ``"class"`` and ``"survey"`` integer labels.
+    Trained by a custom step per backend (:mod:`astrokeras._backend`): compile with an
+    optimizer only. Targets must be a dict with ``"class"`` and ``"survey"`` integer labels.
     Logged metrics: ``loss`` (the classifier objective ``H_C - lambda H_D (+ SCL)``),
     ``class_loss``, ``disc_loss`` (``H_D``), ``accuracy``, ``survey_accuracy`` (of ``D``), and
     ``scl_loss`` when the contrastive term is on.
@@ -110,6 +113,10 @@ class AdversarialClassifier(Classifier):
                 "AdversarialClassifier: need adversarial_weight >= 0, contrastive_weight >= 0 and "
                 f"temperature > 0, got {adversarial_weight}, {contrastive_weight}, {temperature}"
             )
+        super().__init__(
+            encoder=encoder, n_classes=n_classes, class_weight=class_weight, name=name, **kwargs
+        )
+        # === Attributes and the discriminator (after Model.__init__: torch needs it) ===
         self.n_domains = int(n_domains)
         self.adversarial_weight = float(adversarial_weight)
         self.discriminator_units = int(discriminator_units)
@@ -117,9 +124,6 @@ class AdversarialClassifier(Classifier):
         self.encoder_objective = encoder_objective
         self.contrastive_weight = float(contrastive_weight)
         self.temperature = float(temperature)
-        super().__init__(
-            encoder=encoder, n_classes=n_classes, class_weight=class_weight, name=name, **kwargs
-        )
         latent_dim = encoder.output.shape[-1]
         self.discriminator = keras.Sequential(
             [
@@ -130,6 +134,7 @@ class AdversarialClassifier(Classifier):
         )
         self.discriminator.build((None, latent_dim))
         self.gradient_reversal = GradientReversal(self.adversarial_weight, name="gradient_reversal")
+        self._build_trackers()
 
     def get_config(self) -> dict:
         config = super().get_config()

@@ -12,6 +12,7 @@ from typing import Sequence
 
 import keras
 
+from astrokeras._backend import TrainStepMixin
 from astrokeras.losses import supervised_contrastive_loss
 from astrokeras.models.classifier import Classifier
 
@@ -19,7 +20,7 @@ __all__ = ["ContrastiveClassifier"]
 
 
 @keras.saving.register_keras_serializable(package="astrokeras")
-class ContrastiveClassifier(Classifier):
+class ContrastiveClassifier(TrainStepMixin, Classifier):
     """Classifier trained with cross entropy plus the supervised contrastive loss on ``z``.
 
     Args:
@@ -30,8 +31,10 @@ class ContrastiveClassifier(Classifier):
         class_weight: class weights of the cross entropy (see :class:`Classifier`); the
             contrastive term is unweighted, as in the paper.
         name: model name.
+        **kwargs: more :class:`Classifier` arguments (``class_names``, ``tokenizer``, ...).
 
-    Logged metrics: ``loss`` (total), ``class_loss``, ``scl_loss``, ``accuracy``.
+    Trained by a custom step per backend (:mod:`astrokeras._backend`): compile with an
+    optimizer only. Logged metrics: ``loss`` (total), ``class_loss``, ``scl_loss``, ``accuracy``.
 
     Example:
         >>> import numpy as np
@@ -65,6 +68,7 @@ class ContrastiveClassifier(Classifier):
         )
         self.temperature = float(temperature)
         self.contrastive_weight = float(contrastive_weight)
+        self._build_trackers()
 
     def get_config(self) -> dict:
         config = super().get_config()

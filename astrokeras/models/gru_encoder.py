@@ -132,3 +132,41 @@ class GRUEncoder(keras.Model):
     @classmethod
     def from_config(cls, config: dict) -> "GRUEncoder":
         return cls(**config)
+
+    @classmethod
+    def from_preset(cls, preset: str, models_dir: str | None = None) -> "GRUEncoder":
+        """A released encoder by name (keras-hub style; :func:`astrokeras.presets.load_encoder`).
+
+        The file's checksum is verified. The tokenizer the encoder was trained with is
+        ``astrokeras.downstream.tokenizer_for(preset)``; it is also kept on the returned object
+        (``encoder.preset_tokenizer``, not saved) so that
+        :func:`~astrokeras.downstream.attach_head` stores it in the task model by default.
+
+        Args:
+            preset: a released encoder name (:func:`astrokeras.list_encoders`).
+            models_dir: folder override (see :mod:`astrokeras.presets`).
+
+        Example:
+            >>> encoder = GRUEncoder.from_preset("classifier_ztf_lsst_full")  # doctest: +SKIP
+        """
+        from astrokeras.downstream import tokenizer_for
+        from astrokeras.presets import load_encoder
+
+        encoder = load_encoder(preset, models_dir)
+        if not isinstance(encoder, cls):
+            raise TypeError(f"preset {preset!r} holds a {type(encoder).__name__}, not a {cls.__name__}")
+        encoder.preset_tokenizer = tokenizer_for(preset, models_dir)
+        return encoder
+
+    def predict(self, x, *args, **kwargs):
+        """``keras.Model.predict`` on token batches; light curves and tables go to :meth:`predict_table`."""
+        from astrokeras.predict import check_not_table
+
+        check_not_table(self, x)
+        return super().predict(x, *args, **kwargs)
+
+    def predict_table(self, data, **kwargs):
+        """Latents of a table of observations, as a DataFrame (:func:`astrokeras.predict.predict_table`)."""
+        from astrokeras.predict import predict_table
+
+        return predict_table(self, data, **kwargs)

@@ -3,6 +3,8 @@
 The paper fine-tunes "a two-layer MLP with a linear output" on the frozen pretrained encoder for
 redshift estimation (``hidden_units=(64,)``; set ``encoder.trainable = False`` before compiling).
 The downstream classifier is :class:`~astrokeras.models.Classifier` with ``hidden_units=(64,)``.
+Training goes through Keras' own step: ``compile()`` uses the mean squared error (a weighted mean
+with per-sample weights) and the ``mae`` metric unless ``loss=`` / ``metrics=`` are given.
 """
 
 from __future__ import annotations
@@ -10,7 +12,6 @@ from __future__ import annotations
 from typing import Sequence
 
 import keras
-from keras import ops
 
 from astrokeras.models.task import Task, apply_layers
 
@@ -27,9 +28,11 @@ class Regressor(Task):
         activation: activation of the hidden layers.
         dropout: dropout rate after each hidden layer.
         target: the entry of dict targets to regress (an array of targets is read as it).
+        tokenizer: the :class:`~astrokeras.tokens.Tokenizer` (or its config) the inputs come
+            from (stored in the config; used by :meth:`predict_table`).
         name: model name.
 
-    Predictions have shape ``(B, 1)``. Logged metrics: ``loss`` (MSE), ``mae``.
+    Predictions have shape ``(B, 1)``. Logged metrics (default ``compile``): ``loss`` (MSE), ``mae``.
 
     Example:
         >>> import numpy as np
@@ -49,35 +52,29 @@ class Regressor(Task):
         activation: str = "relu",
         dropout: float = 0.0,
         target: str = "redshift",
+        tokenizer=None,
         name: str = "regressor",
         **kwargs,
     ):
-        hidden = self._mlp_head(hidden_units, activation, dropout)
+        hidden = self._mlp_head(type(self).__name__, hidden_units, activation, dropout)
         output_layer = keras.layers.Dense(1, name="prediction", dtype="float32")
         inputs = encoder.input
         prediction = output_layer(apply_layers(hidden, encoder(inputs)))
+        super().__init__(encoder=encoder, inputs=inputs, outputs=prediction, name=name,
+                         tokenizer=tokenizer, **kwargs)
+        # === Attributes (after Model.__init__: torch needs it) ===
+        self._store_head(hidden_units, activation, dropout, hidden)
         self.output_layer = output_layer
         self.target = str(target)
         self._primary_target = self.target
-        Task.__init__(self, encoder=encoder, inputs=inputs, outputs=prediction, name=name, **kwargs)
 
     def get_config(self) -> dict:
         return {**self._head_config(), "target": self.target, "name": self.name}
 
-    def _tracker_names(self) -> tuple[str, ...]:
-        return ("loss", "mae")
+    _target_dtype = "float32"
 
-    def _main_objective(self, z, y, sample_weight, training: bool):
-        target = self._target(y, self.target, dtype="float32")
-        prediction = ops.reshape(
-            self.output_layer(apply_layers(self._hidden_layers, z, training=training)), (-1,)
-        )
-        error = prediction - target
-        weights = self._sample_weight_vector(sample_weight)
-        if weights is None:
-            mse, mae = ops.mean(ops.square(error)), ops.mean(ops.abs(error))
-        else:
-            total = ops.maximum(ops.sum(weights), 1e-12)
-            mse = ops.sum(weights * ops.square(error)) / total
-            mae = ops.sum(weights * ops.abs(error)) / total
-        return mse, {"loss": mse, "mae": mae}
+    def default_loss(self):
+        return keras.losses.MeanSquaredError(reduction="mean_with_sample_weight", name="mse")
+
+    def default_metrics(self) -> list:
+        return [keras.metrics.MeanAbsoluteError(name="mae")]

@@ -35,7 +35,8 @@ from keras import ops
 
 from astrokeras.models.task import Task, apply_layers
 
-__all__ = ["NormalParameters", "ProbabilisticRegressor", "normal_log1p_nll", "normal_log1p_summary"]
+__all__ = ["NormalLog1pNLL", "NormalParameters", "ProbabilisticRegressor", "log1p_squared_error",
+           "normal_log1p_nll", "normal_log1p_summary"]
 
 _HALF_LOG_2PI = 0.5 * math.log(2.0 * math.pi)
 
@@ -89,6 +90,35 @@ def normal_log1p_nll(y_true, y_pred):
     return ops.log(sigma) + 0.5 * ops.square(u) + _HALF_LOG_2PI
 
 
+@keras.saving.register_keras_serializable(package="astrokeras")
+class NormalLog1pNLL(keras.losses.Loss):
+    """:func:`normal_log1p_nll` as a Keras loss, reduced as a weighted mean ``sum w_i l_i / sum w_i``.
+
+    Example:
+        >>> import numpy as np
+        >>> loss = NormalLog1pNLL()
+        >>> round(float(loss(np.array([0.0]), np.array([[0.0, 1.0]], "float32"))), 4)  # 0.5 log(2 pi)
+        0.9189
+    """
+
+    def __init__(self, name: str = "normal_log1p_nll", **kwargs):
+        kwargs.pop("reduction", None)
+        super().__init__(name=name, reduction="mean_with_sample_weight", **kwargs)
+
+    def call(self, y_true, y_pred):
+        return normal_log1p_nll(y_true, y_pred)
+
+    def get_config(self) -> dict:
+        return {"name": self.name}
+
+
+@keras.saving.register_keras_serializable(package="astrokeras")
+def log1p_squared_error(y_true, y_pred):
+    """Per-sample ``(mu - log(1 + z))**2`` for ``y_pred = [mu, sigma]`` (the ``mse_log1p`` metric)."""
+    y = ops.reshape(ops.cast(y_true, "float32"), (-1,))
+    return ops.square(ops.cast(y_pred, "float32")[:, 0] - ops.log1p(y))
+
+
 def normal_log1p_summary(params: np.ndarray, levels: Sequence[float] = (0.68, 0.95),
                          z_true: np.ndarray | None = None) -> dict[str, np.ndarray]:
     """Point estimates, central intervals (and PIT values) from predicted ``[mu, sigma]``.
@@ -132,10 +162,13 @@ class ProbabilisticRegressor(Task):
         loc, scale: standardisation of ``log(1 + z)`` (see :class:`NormalParameters`); set them
             to the mean and standard deviation of the training ``log(1 + z)``.
         target: the entry of dict targets to regress (an array of targets is read as it).
+        tokenizer: the :class:`~astrokeras.tokens.Tokenizer` (or its config) the inputs come
+            from (stored in the config; used by :meth:`predict_table`).
         name: model name.
 
     Predictions: ``(B, 2)`` = ``[mu, sigma]`` (see :func:`normal_log1p_summary`).
-    Logged metrics: ``loss`` (mean NLL), ``mse_log1p`` (of ``mu``).
+    Trained through Keras' own step; default ``compile``: loss :class:`NormalLog1pNLL`, metric
+    ``mse_log1p`` (of ``mu``).
     """
 
     def __init__(
@@ -148,17 +181,22 @@ class ProbabilisticRegressor(Task):
         loc: float = 0.0,
         scale: float = 1.0,
         target: str = "redshift",
+        tokenizer=None,
         name: str = "probabilistic_regressor",
         **kwargs,
     ):
         if not float(min_scale) > 0.0:
             raise ValueError(f"ProbabilisticRegressor: min_scale must be > 0, got {min_scale}")
-        hidden = self._mlp_head(hidden_units, activation, dropout)
+        hidden = self._mlp_head(type(self).__name__, hidden_units, activation, dropout)
         raw_layer = keras.layers.Dense(2, name="distribution_raw", dtype="float32")
         params_layer = NormalParameters(float(min_scale), float(loc), float(scale), name="normal_parameters",
                                         dtype="float32")
         inputs = encoder.input
         params = params_layer(raw_layer(apply_layers(hidden, encoder(inputs))))
+        super().__init__(encoder=encoder, inputs=inputs, outputs=params, name=name, tokenizer=tokenizer,
+                         **kwargs)
+        # === Attributes (after Model.__init__: torch needs it) ===
+        self._store_head(hidden_units, activation, dropout, hidden)
         self.raw_layer = raw_layer
         self.params_layer = params_layer
         self.min_scale = float(min_scale)
@@ -166,7 +204,6 @@ class ProbabilisticRegressor(Task):
         self.scale = float(scale)
         self.target = str(target)
         self._primary_target = self.target
-        Task.__init__(self, encoder=encoder, inputs=inputs, outputs=params, name=name, **kwargs)
 
     def get_config(self) -> dict:
         return {
@@ -178,18 +215,10 @@ class ProbabilisticRegressor(Task):
             "name": self.name,
         }
 
-    def _tracker_names(self) -> tuple[str, ...]:
-        return ("loss", "mse_log1p")
+    _target_dtype = "float32"
 
-    def _main_objective(self, z, y, sample_weight, training: bool):
-        target = self._target(y, self.target, dtype="float32")
-        params = self.params_layer(self.raw_layer(apply_layers(self._hidden_layers, z, training=training)))
-        nll = normal_log1p_nll(target, params)
-        sq = ops.square(params[:, 0] - ops.log1p(target))
-        weights = self._sample_weight_vector(sample_weight)
-        if weights is None:
-            loss, mse = ops.mean(nll), ops.mean(sq)
-        else:
-            total = ops.maximum(ops.sum(weights), 1e-12)
-            loss, mse = ops.sum(weights * nll) / total, ops.sum(weights * sq) / total
-        return loss, {"loss": loss, "mse_log1p": mse}
+    def default_loss(self):
+        return NormalLog1pNLL()
+
+    def default_metrics(self) -> list:
+        return [keras.metrics.MeanMetricWrapper(log1p_squared_error, name="mse_log1p")]
