@@ -76,6 +76,8 @@ _LAZY = {
     "caching": ("astrokeras.caching", None),
     "results": ("astrokeras.results", None),
     "tasks": ("astrokeras.tasks", None),
+    "predict": ("astrokeras.predict", None),
+    "predict_table": ("astrokeras.predict", "predict_table"),
     "protocol": ("astrokeras.protocol", None),
     "learners": ("astrokeras.learners", None),
     "features": ("astrokeras.features", None),

@@ -107,6 +107,7 @@ class Config:
     sequence_epochs: int = 200
     sequence_patience: int = 10
     eros_encoders: tuple[str, ...] | None = None  # None: the dev-selected encoder
+    selected_encoder: str | None = None     # None: chosen on BTS dev here; set it when BTS is not in `tasks`
     eros_seeds: tuple[int, ...] = (0, 1, 2, 3, 4)
     sim_scale: float = 1.0                  # fraction of the 10,000-curve redshift presets
     sim_seeds: tuple[int, ...] = (0, 1, 2, 3, 4)
@@ -125,7 +126,7 @@ def get_config(quick: bool = True, **overrides) -> Config:
         config = Config(quick=True, other_split_seeds=(0,), scratch_tasks=("bts",), scratch_seeds=(0,),
                         scratch_split_seeds=(0,), eros_seeds=(0,), sim_scale=0.5, sim_seeds=(0, 1, 2))
     else:
-        config = Config()
+        config = Config(other_split_seeds=(0,))
     return dataclasses.replace(config, **overrides)
 
 
@@ -309,8 +310,11 @@ def run(config: Config, workdir: str) -> pd.DataFrame:
         timed(ENCODER_ROWS.get(name, name), frozen)
 
     # the encoder chosen on dev: best mean dev BTS class AUROC (Full) on the fixed split
-    selected = _select_on_dev(log, encoders)
-    if selected:
+    selected = config.selected_encoder if config.selected_encoder in encoders else _select_on_dev(log, encoders)
+    if config.selected_encoder and config.selected_encoder in encoders:
+        notes.append(f"encoder for EROS fine-tuning and the hybrid row: {selected} (given; chosen on BTS dev in "
+                     "the BTS run).")
+    elif selected:
         notes.append(f"encoder selected on dev (best dev BTS class AUROC, Full, split 0): {selected} "
                      "(used for the EROS fine-tuning and the hybrid row).")
     feats = {}
@@ -569,8 +573,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workdir", default=None, help="default: runs/table1 (quick) or runs/table1_full")
     parser.add_argument("--models-dir", default=None, help="released encoders (default: saved_models/)")
     parser.add_argument("--data-home", default=None, help="real data (default: $ASTROKERAS_DATA)")
+    parser.add_argument("--tasks", default=None, help="comma-separated subset of bts,eros,sim (default: all)")
+    parser.add_argument("--selected-encoder", default=None,
+                        help="encoder for EROS fine-tuning and the hybrid when BTS is not among --tasks")
+    parser.add_argument("--threads", type=int, default=None,
+                        help="TensorFlow threads (1 lets two runs share 2 cores ~2x faster than one run)")
     args = parser.parse_args(argv)
-    config = get_config(quick=not args.full, models_dir=args.models_dir, data_home=args.data_home)
+    if args.threads:
+        import tensorflow as tf
+
+        tf.config.threading.set_intra_op_parallelism_threads(args.threads)
+        tf.config.threading.set_inter_op_parallelism_threads(args.threads)
+    overrides = dict(models_dir=args.models_dir, data_home=args.data_home, selected_encoder=args.selected_encoder)
+    if args.tasks:
+        overrides["tasks"] = tuple(t.strip() for t in args.tasks.split(","))
+    config = get_config(quick=not args.full, **overrides)
     run(config, args.workdir or os.path.join("runs", "table1" if not args.full else "table1_full"))
     return 0
 

@@ -225,7 +225,7 @@ def test_readme_finetuning_example(tmp_path, monkeypatch, tiny_encoder):
     z = embed(encoder, lcs, tokenizer_for("classifier_ztf_lsst_full"))        # latents, computed once
     classes, y = np.unique(lcs.labels("label"), return_inverse=True)
     head = fit_head(z, y, "classification", n_classes=len(classes))           # 2-layer MLP, early stopping
-    model = attach_head(encoder, head)                                        # frozen encoder + head: one model
+    model = attach_head(encoder, head, class_names=classes)                  # frozen encoder + head: one model
     model.save("my_classifier.keras")                                         # load_model() after import astrokeras
     # --- README snippet (end) ---
 
