@@ -325,22 +325,27 @@ def availability(data_home: str | os.PathLike | None = None) -> dict[str, dict]:
     return out
 
 
+_ALIASES = {"eros1": "eros1_ramp", "eros": "eros1_ramp", "bts": "ztf_bts_antares"}
+
+
 def main(argv: list[str] | None = None) -> int:
     """``python -m astrofm fetch NAME [--data-home PATH] [--base-url URL]``: download a dataset."""
     import argparse
 
     parser = argparse.ArgumentParser(prog="python -m astrofm fetch",
                                      description="Download a public dataset into the data home (checksummed).")
-    parser.add_argument("name", choices=sorted(REMOTE_DATASETS), help="dataset to download")
+    parser.add_argument("name", choices=sorted(REMOTE_DATASETS) + sorted(_ALIASES),
+                        help="dataset to download (eros1 = eros1_ramp, bts = ztf_bts_antares)")
     parser.add_argument("--data-home", default=None, help="default: $ASTROKERAS_DATA or ~/astrokeras_data")
     parser.add_argument("--base-url", default=None, help="a mirror holding the dataset's files")
     args = parser.parse_args(argv)
     try:
-        folder = fetch_dataset(args.name, args.data_home, base_url=args.base_url)
+        name = _ALIASES.get(args.name, args.name)
+        folder = fetch_dataset(name, args.data_home, base_url=args.base_url)
     except FetchError as err:
         print(f"astrofm fetch: {err}", file=sys.stderr)
         return 1
-    print(f"astrofm fetch: {args.name} is in {folder}")
+    print(f"astrofm fetch: {name} is in {folder}")
     return 0
 
 
