@@ -65,10 +65,13 @@ def usage() -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run a recipe or command; ``argv=None`` reads the command line and sets up the quiet mode
+    (an explicit ``argv``, as in tests and scripts, leaves the calling process's logging alone)."""
+    from_command_line = argv is None
     argv = list(sys.argv[1:] if argv is None else argv)
     verbose = "--verbose" in argv or os.environ.get("ASTROFM_VERBOSE", "") not in ("", "0")
     argv = [a for a in argv if a != "--verbose"]
-    if not verbose:
+    if from_command_line and not verbose:
         from astrofm._quiet import quiet
 
         quiet()

@@ -100,7 +100,7 @@ def _run_noisy(tmp_path, *extra):
     env = {k: v for k, v in os.environ.items() if k not in ("TF_CPP_MIN_LOG_LEVEL", "ASTROFM_VERBOSE")}
     env["PYTHONPATH"] = os.pathsep.join([ROOT, str(tmp_path), env.get("PYTHONPATH", "")])
     code = ("import sys, astrofm.__main__ as m; m.COMMANDS['noisy'] = ('noisy_cmd', 'main', '');"
-            f" sys.exit(m.main(['noisy', *{list(extra)!r}]))")
+            f" sys.argv = ['astrofm', 'noisy', *{list(extra)!r}]; sys.exit(m.main())")
     return subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True,
                           timeout=300)
 
