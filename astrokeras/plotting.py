@@ -70,7 +70,7 @@ def _legend_outside(ax_or_fig, where: str = "right", **kwargs):
     if where == "right":
         kwargs.update(loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0)
     elif where == "below":
-        kwargs.update(loc="upper center", bbox_to_anchor=(0.5, -0.16), borderaxespad=0.0)
+        kwargs.update(loc="upper center", bbox_to_anchor=(0.5, -0.2), borderaxespad=0.0)
     else:
         raise ValueError(f"legend position must be 'right' or 'below', got {where!r}")
     return ax_or_fig.legend(**{"fontsize": 7, "frameon": False, **kwargs})
@@ -96,7 +96,7 @@ def _interactive() -> bool:
 
 
 def plot_light_curves(lcs: LightCurves, object_ids: Sequence[str] | None = None, max_objects: int = 4,
-                      title: str | None = None, ncols: int = 4, y: str = "flux"):
+                      title: str | None = None, ncols: int = 4, y: str = "flux", snr_min: float = 3.0):
     """Flux or magnitude versus days since the first observation, one panel per object.
 
     Bands are coloured by :func:`band_color` (ZTF g green, r red); one legend for the figure,
@@ -109,8 +109,10 @@ def plot_light_curves(lcs: LightCurves, object_ids: Sequence[str] | None = None,
         title: figure title.
         ncols: panels per row.
         y: ``"flux"`` (FLUXCAL, zero point 27.5) or ``"mag"`` (AB magnitude, axis inverted so that
-            brighter is up; points with flux <= 0 have no magnitude and are left out, the panel
-            title counts them; error ``2.5 / ln 10 * flux_err / flux``).
+            brighter is up; error ``2.5 / ln 10 * flux_err / flux``).
+        snr_min: with ``y="mag"``, points with ``flux / flux_err < snr_min`` (no meaningful
+            magnitude, e.g. non-detections in forced photometry) are left out; the panel title
+            counts them.
 
     Returns:
         The figure; ``fig.legends[0]`` is the band legend.
@@ -141,7 +143,7 @@ def plot_light_curves(lcs: LightCurves, object_ids: Sequence[str] | None = None,
         for band, part in sorted(df.groupby("band"), key=lambda kv: _band_order(kv[0])):
             t, flux, err = part["time_mjd"] - t0, part["flux"].to_numpy(), part["flux_err"].to_numpy()
             if y == "mag":
-                ok = flux > 0
+                ok = (flux > 0) & (flux >= snr_min * err)
                 n_dropped += int((~ok).sum())
                 t, (flux, err) = t[ok], flux_to_mag(flux[ok], err[ok])
             if not len(t):
@@ -152,7 +154,7 @@ def plot_light_curves(lcs: LightCurves, object_ids: Sequence[str] | None = None,
         meta = lcs.metadata.loc[oid]
         label = meta.get("label", "")
         z = meta.get("redshift", np.nan)
-        extra = f"; {n_dropped} points with flux <= 0 not shown" if n_dropped else ""
+        extra = f"; {n_dropped} with S/N < {snr_min:g} not shown" if n_dropped else ""
         ax.set_title(f"{oid}\n{label}" + (f", z={z:.3f}" if np.isfinite(z) else "") + extra, fontsize=8)
         ax.set_xlabel("days since first obs.", fontsize=8)
         ax.set_ylabel("flux (FLUXCAL)" if y == "flux" else "magnitude (AB)", fontsize=8)
@@ -259,7 +261,7 @@ def plot_early_classification(days: Sequence[float], aurocs: Mapping[str, Sequen
                               ylabel: str = "macro AUROC"):
     """AUROC versus days since the first detection, one line per model."""
     plt = _plt()
-    fig, ax = plt.subplots(figsize=(5, 3.6))
+    fig, ax = plt.subplots(figsize=(7.5, 3.6))
     for name, values in aurocs.items():
         ax.plot(days, values, marker="o", ms=3, lw=1.3, label=name)
     ax.set_xlabel("days since first detection")

@@ -168,7 +168,7 @@ def run(config: Config, workdir: str) -> dict:
               "light_curves_real.png", written)
     sim = tasks["sim_ztf"].lcs
     _save(plotting.plot_light_curves(sim, _examples(sim, ("SN Ia", "SN Ib/c", "SN II", "TDE"), config.seed),
-                                     title="simulated ZTF (astrokeras.simulate); flux <= 0 not shown", y="mag"),
+                                     title="simulated ZTF (astrokeras.simulate)", y="mag"),
           workdir, "light_curves_sim.png", written)
 
     try:

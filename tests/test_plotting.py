@@ -61,7 +61,10 @@ def test_ztf_g_is_green_and_r_red_and_magnitudes_point_up():
     # the negative-flux g point has no magnitude: left out and counted in the title
     mags = sorted(np.concatenate([line.get_ydata() for line in ax.lines if len(line.get_ydata())]))
     np.testing.assert_allclose(mags, sorted(27.5 - 2.5 * np.log10([1000.0, 2000.0, 500.0])))
-    assert "1 points with flux <= 0 not shown" in ax.get_title()
+    assert "1 with S/N < 3 not shown" in ax.get_title()
+    # a stricter S/N cut also drops the r point at S/N 50 (500 / 10): 2 left out
+    strict = plotting.plot_light_curves(lcs, y="mag", snr_min=60)
+    assert "2 with S/N < 60 not shown" in strict.axes[0].get_title()
     # the documented palette, and a band outside it still gets a colour
     assert plotting.band_color("lsst::u") == plotting.BAND_COLORS["lsst::u"]
     assert plotting.band_color("LSST::G") == plotting.band_color("ztf::g")
