@@ -2,7 +2,13 @@
 
 ``python -m astrofm --help`` lists the recipes and commands. A recipe is a module
 ``recipes.NAME`` with a ``main(argv)`` function; ``python -m astrofm recipes.NAME --help``
-shows its options. Commands (``simulate``, ...) are thin fronts for ``astrokeras`` functions.
+shows its options. Commands (``simulate``, ``fetch``, ...) are thin fronts for ``astrokeras``
+functions.
+
+The command line is for people: TensorFlow/absl/CUDA start-up lines, ``tf.function retracing``
+warnings and Keras' "Skipping variable loading for optimizer" are hidden (see
+:mod:`astrofm._quiet`); failures still surface as Python exceptions. ``--verbose`` anywhere on
+the line (or ``ASTROFM_VERBOSE=1``) shows everything.
 """
 
 from __future__ import annotations
@@ -12,14 +18,12 @@ import os
 import pkgutil
 import sys
 
-# The command line is for people: hide TensorFlow's C++ log lines (start-up chatter and a harmless
-# "NodeDef mentions attribute use_unbounded_threadpool" error line per tf.data predict); failures
-# still surface as Python exceptions. Set TF_CPP_MIN_LOG_LEVEL=0 to see them all.
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-
 COMMANDS = {
     # name -> (module, function, one-line help); modules are imported only when run
     "simulate": ("astrokeras.simulation.cli", "main", "simulate ZTF/LSST light curves to Parquet shards"),
+    "fetch": ("astrokeras.datasets.fetch", "main", "download a public dataset (eros1_ramp, ...) into the data home"),
+    "make-embedded-bts": ("astrokeras.datasets.embedded", "main",
+                          "maintainers: rewrite the BTS copy shipped in astrokeras/data/bts"),
 }
 
 
@@ -54,12 +58,23 @@ def usage() -> str:
     lines += ["", "commands:"]
     for name, (_, _, summary) in COMMANDS.items():
         lines.append(f"  {name:28s} {summary}")
-    lines += ["", "Data are read from $ASTROKERAS_DATA (default ~/astrokeras_data)."]
+    lines += ["", "options:", f"  {'--verbose':28s} show TensorFlow/absl log lines and library warnings",
+              "", "Data are read from $ASTROKERAS_DATA (default ~/astrokeras_data); the ZTF BTS data ship with",
+              "the package, other datasets are fetched with `python -m astrofm fetch NAME`."]
     return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run a recipe or command; ``argv=None`` reads the command line and sets up the quiet mode
+    (an explicit ``argv``, as in tests and scripts, leaves the calling process's logging alone)."""
+    from_command_line = argv is None
     argv = list(sys.argv[1:] if argv is None else argv)
+    verbose = "--verbose" in argv or os.environ.get("ASTROFM_VERBOSE", "") not in ("", "0")
+    argv = [a for a in argv if a != "--verbose"]
+    if from_command_line and not verbose:
+        from astrofm._quiet import quiet
+
+        quiet()
     if not argv or argv[0] in ("-h", "--help", "help"):
         print(usage())
         return 0

@@ -6,7 +6,9 @@ metrics and the file's sha256. :func:`load_encoder` checks the checksum before l
 corrupted or replaced file gives a clear error instead of silently different numbers.
 
 The folder is looked up in order: the ``models_dir`` argument, ``$ASTROKERAS_MODELS``, the
-``saved_models/`` folder next to the installed package (a source checkout), and
+``saved_models/`` folder next to the package (a source checkout or editable install), the copy a
+normal ``pip install`` puts in ``<prefix>/share/astrokeras/saved_models`` (the install's prefix,
+``--target``/``--prefix`` folder, ``sys.prefix`` or the user base), and
 ``<data home>/saved_models``.
 
 Example:
@@ -40,6 +42,28 @@ def sha256_file(path: str | os.PathLike, chunk_bytes: int = 1 << 20) -> str:
     return digest.hexdigest()
 
 
+#: Where a normal install puts the released encoders, relative to an installation prefix
+#: (``[options.data_files]`` in setup.cfg).
+INSTALLED_MODELS_SUBDIR = os.path.join("share", "astrokeras", "saved_models")
+
+
+def _installed_dirs() -> list[str]:
+    """``<prefix>/share/astrokeras/saved_models`` for the prefixes this package may come from."""
+    import site
+    import sys
+    import sysconfig
+
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # site-packages or --target
+    prefixes = [root, os.path.normpath(os.path.join(root, os.pardir, os.pardir, os.pardir)),  # --prefix
+                sysconfig.get_path("data"), sys.prefix, site.getuserbase()]
+    dirs = []
+    for prefix in prefixes:
+        d = os.path.join(prefix, INSTALLED_MODELS_SUBDIR)
+        if prefix and d not in dirs:
+            dirs.append(d)
+    return dirs
+
+
 def _candidate_dirs(models_dir: str | None) -> list[str]:
     from astrokeras.datasets.home import get_data_home
 
@@ -49,17 +73,27 @@ def _candidate_dirs(models_dir: str | None) -> list[str]:
     if os.environ.get("ASTROKERAS_MODELS"):
         dirs.append(os.environ["ASTROKERAS_MODELS"])
     dirs.append(os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "saved_models"))
+    dirs += _installed_dirs()
     dirs.append(os.path.join(get_data_home(), "saved_models"))
     return dirs
 
 
 def models_dir(models_dir: str | None = None) -> str:
-    """The first existing released-models folder (see module docstring)."""
+    """The first existing released-models folder (see module docstring).
+
+    Raises:
+        FileNotFoundError: none exists; the message lists where it looked and the two settings
+            (``models_dir=`` and ``$ASTROKERAS_MODELS``) that point elsewhere.
+    """
     dirs = _candidate_dirs(models_dir)
     for d in dirs:
         if os.path.isdir(d):
             return d
-    raise FileNotFoundError(f"no released-models folder found; looked in {dirs}")
+    raise FileNotFoundError(
+        f"no released-models folder found; looked in {dirs}. Pass models_dir='/path/to/saved_models' or set "
+        "ASTROKERAS_MODELS to a folder holding NAME.keras + NAME.json (the repository's saved_models/); a "
+        "normal `pip install astrokeras` installs them into <prefix>/share/astrokeras/saved_models "
+        "(models_dir=None searches there)")
 
 
 def list_encoders(models_dir_: str | None = None) -> list[str]:

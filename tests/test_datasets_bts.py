@@ -246,7 +246,7 @@ def test_mini_dataset_parses_odd_values(tmp_path, monkeypatch):
 
 def test_missing_dataset_says_where_and_how(tmp_path):
     with pytest.raises(DatasetNotFoundError) as info:
-        load_bts(tmp_path / "nowhere")
+        load_bts(tmp_path / "nowhere", embedded=False)
     msg = str(info.value)
     assert str(tmp_path / "nowhere") in msg and "ztf_bts_antares" in msg
     assert "fetch_dataset" in msg and "download_if_missing=True" in msg

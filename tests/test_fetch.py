@@ -176,3 +176,21 @@ def test_load_bts_downloads_into_an_empty_home(data_home, tmp_path, monkeypatch)
         lcs = load_bts(home, download_if_missing=True, base_url=url, use_astroprost=False)
     assert len(seen) == 2712
     assert len(lcs) == 2710
+
+
+@pytest.mark.needs_data("eros1_ramp")
+def test_fetch_command_downloads_and_availability_then_reports_it(data_home, tmp_path, capsys):
+    from astrokeras.datasets import availability
+    from astrokeras.datasets.fetch import main
+
+    home = tmp_path / "home"
+    before = availability(home)["eros1_ramp"]
+    assert not before["available"] and before["command"] == f"python -m astrofm fetch eros1_ramp --data-home {home}"
+    with serve(os.path.join(data_home, "eros1_ramp")) as (url, seen):
+        assert main(["eros1", "--data-home", str(home), "--base-url", url]) == 0  # 'eros1' is an alias
+    assert len(seen) == 4
+    assert f"eros1_ramp is in {home / 'eros1_ramp'}" in capsys.readouterr().out
+    after = availability(home)["eros1_ramp"]
+    assert after["available"] and after["source"] == str(home / "eros1_ramp") and after["command"] is None
+    assert main(["eros1_ramp", "--data-home", str(tmp_path / "h2"), "--base-url", "http://127.0.0.1:9"]) == 1
+    assert "could not download" in capsys.readouterr().err

