@@ -27,7 +27,7 @@ import pandas as pd
 from astrokeras.evaluation import train_dev_test_split_ids, train_test_split_ids
 from astrokeras.protocol import Task
 
-__all__ = ["ENCODER_ROWS", "BTS_CLASSES", "EROS_CLASSES", "SIM_PRESETS", "SIM_BANDS", "BTSSplit", "positions",
+__all__ = ["ENCODER_ROWS", "SCRATCH_ROW", "FEATURE_ROW", "BTS_CLASSES", "EROS_CLASSES", "SIM_PRESETS", "SIM_BANDS", "BTSSplit", "positions",
            "bts_split", "eros_task", "simulated_redshift_sets"]
 
 #: display names of the released encoders (table rows)
@@ -41,6 +41,9 @@ ENCODER_ROWS = {
     "classifier_ztf_lsst_full": "Classifier (ZTF + LSST), paper-size pretraining",
     "contrastive_ztf_lsst_full": "Classifier + Contrastive, paper-size pretraining",
 }
+#: display names of the baseline rows
+SCRATCH_ROW = "No pretraining"
+FEATURE_ROW = "Features + HistGradientBoosting"
 BTS_CLASSES = ("SN Ia", "SN Ib/c", "SN II")
 EROS_CLASSES = ("RR Lyrae", "cepheid", "binary", "Mira")
 SIM_PRESETS = {"ztf": "ztf_redshift", "lsst": "lsst_redshift"}

@@ -39,7 +39,7 @@ import pandas as pd
 
 import astrokeras as ak
 from astrokeras import downstream as ds
-from recipes.table1 import BTS_CLASSES, ENCODER_ROWS, FEATURE_ROW, SIM_PRESETS
+from astrokeras.tasks import BTS_CLASSES, ENCODER_ROWS, FEATURE_ROW, SIM_PRESETS
 
 DAYS = (3, 5, 10, 15, 20, 30, 50, 100)
 

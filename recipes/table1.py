@@ -55,12 +55,12 @@ import pandas as pd
 import astrokeras as ak
 from astrokeras import downstream as ds
 from astrokeras.learners import FeatureLearner, LatentLearner, SequenceLearner
+from astrokeras.progress import Progress
 from astrokeras.protocol import Task, run_anomaly, run_classification, run_regression, scenario_subset
 from astrokeras.results import RunLog, format_cell
-from astrokeras.tasks import BTS_CLASSES, ENCODER_ROWS, EROS_CLASSES, SIM_BANDS, BTSSplit, bts_split
+from astrokeras.tasks import (BTS_CLASSES, ENCODER_ROWS, EROS_CLASSES, FEATURE_ROW, SCRATCH_ROW, SIM_BANDS,  # noqa: F401
+                              SIM_PRESETS, BTSSplit, bts_split)
 
-SCRATCH_ROW = "No pretraining"
-FEATURE_ROW = "Features + HistGradientBoosting"
 SCENARIOS = ("Lim.", "Full")
 
 
@@ -160,9 +160,10 @@ def load_data(config: Config, workdir: str, notes: list) -> Data:
         try:
             data.eros = ak.datasets.load_eros("all", config.data_home)
             data.eros_task = ak.tasks.eros_task(data.eros)
-        except (ak.datasets.DatasetNotFoundError, FileNotFoundError) as err:
-            notes.append(f"EROS-1 columns missing: the EROS-1 data are not available ({err}); get them with "
-                         "`python -m astrofm fetch eros1` (see the README's Data section).")
+        except (ak.datasets.DatasetNotFoundError, FileNotFoundError):
+            info = ak.datasets.availability(config.data_home)["eros1_ramp"]
+            notes.append(f"EROS-1 columns missing: the EROS-1 data are not available ({info['reason']}); get them "
+                         f"with `{info['command']}`.")
     if "sim" in config.tasks:
         data.sim = ak.tasks.simulated_redshift_sets(os.path.join(workdir, "data"), config.sim_scale, config.n_jobs,
                                                     config.test_fraction, config.dev_fraction)
@@ -222,20 +223,6 @@ def evaluate_sim(log: RunLog, row: str, learner_for, data: Data, seeds, choices:
 
 
 # ------------------------------------------------------------------------------------ run
-class Progress:
-    """One line per finished stage with elapsed time and an ETA from the stages' mean duration."""
-
-    def __init__(self, stages: list[str], prefix: str = "table1"):
-        self.stages, self.prefix, self.done, self.t0 = stages, prefix, 0, time.perf_counter()
-
-    def step(self, name: str, seconds: float) -> None:
-        self.done += 1
-        elapsed = time.perf_counter() - self.t0
-        eta = elapsed / self.done * (len(self.stages) - self.done)
-        print(f"[{self.prefix} {self.done}/{len(self.stages)}] {name}: {seconds:.0f} s "
-              f"(elapsed {elapsed / 60:.1f} min, ETA ~{eta / 60:.1f} min)", flush=True)
-
-
 def run(config: Config, workdir: str) -> pd.DataFrame:
     """Evaluate every row and column; write the result files; return the headline table."""
     t_start = time.perf_counter()
@@ -264,15 +251,15 @@ def run(config: Config, workdir: str) -> pd.DataFrame:
     frozen_seeds = lambda s: config.seeds if s == 0 else config.other_split_seeds  # noqa: E731
     stages = ([SCRATCH_ROW] if config.scratch else []) + encoders + (["features"] if config.features else []) \
         + (["hybrid"] if config.features and config.hybrid and encoders else []) + (["EROS fine-tuning"] if encoders else [])
-    progress = Progress(stages)
+    progress = Progress(stages, name="table1")
     timings: dict[str, float] = {}
     tokenizers, latents, enc_sha = {}, {}, {}
 
     def timed(name, fn):
         t0 = time.perf_counter()
-        fn()
+        with progress.stage(name):
+            fn()
         timings[name] = time.perf_counter() - t0
-        progress.step(name, timings[name])
 
     seq_kw = dict(hidden_units=config.sequence_hidden, epochs=config.sequence_epochs,
                   patience=config.sequence_patience, batch_size=config.batch_size, jit_compile=config.jit_compile)
@@ -356,6 +343,10 @@ def run(config: Config, workdir: str) -> pd.DataFrame:
                               choices)
         timed("EROS fine-tuning", eros_ft)
 
+    for stage in stages:
+        if stage not in timings:
+            progress.skip(stage, "nothing to run")
+    progress.finish()
     rows = ([SCRATCH_ROW] if config.scratch else []) + [ENCODER_ROWS.get(e, e) for e in encoders] \
         + ([FEATURE_ROW] if config.features else []) + ([hybrid] if hybrid else [])
     wall = time.perf_counter() - t_start

@@ -77,11 +77,11 @@ def test_table1_simulated_columns(tiny_models_dir, tmp_path, capsys):
 
 
 def test_table1_reports_missing_real_data(tiny_models_dir, tmp_path, capsys):
-    config = _tiny_table1_config(tiny_models_dir, tasks=("bts", "eros"), data_home=str(tmp_path / "nowhere"),
+    config = _tiny_table1_config(tiny_models_dir, tasks=("eros",), data_home=str(tmp_path / "nowhere"),
                                  encoders=NAMES[:1], scratch=False, features=False)
     table1.run(config, str(tmp_path))
     out = capsys.readouterr().out
-    assert "BTS columns missing" in out and "EROS-1 columns missing" in out
+    assert "EROS-1 columns missing" in out and "python -m astrofm fetch eros1_ramp" in out
 
 
 def test_quick_and_full_configs():
