@@ -113,13 +113,57 @@ def predict_in_order(model: keras.Model, data: LightCurves | TokenizedLightCurve
 
 def embed(encoder: keras.Model, data: LightCurves | TokenizedLightCurves, tokenizer: Tokenizer | None = None,
           batch_size: int = 512) -> np.ndarray:
-    """Latent vectors ``(n_objects, latent_dim)`` of ``data`` in input order (see :func:`predict_in_order`)."""
-    z = predict_in_order(encoder, data, tokenizer, batch_size)
+    """Latent vectors ``(n_objects, latent_dim)`` float32 of ``data`` in input order.
+
+    Curves longer than the tokenizer's ``max_length`` are windowed (see
+    :class:`~astrokeras.tokens.Tokenizer`) and a :class:`~astrokeras.tokens.TruncationWarning`
+    says how many. An empty set gives a ``(0, latent_dim)`` array, so catalogue loops need no
+    special case.
+
+    Args:
+        encoder: a Keras model over ``{"values", "mask"}`` giving ``(B, latent_dim)``.
+        data: light curves (tokenized with ``tokenizer``) or tokens.
+        tokenizer: default ``Tokenizer()``; use :func:`tokenizer_for` for a released encoder.
+        batch_size: objects per batch.
+
+    Raises:
+        ValueError: the encoder gave non-finite latents (naming up to three objects).
+
+    Example:
+        >>> import astrokeras as ak
+        >>> encoder = ak.GRUEncoder(gru_units=8, dense_units=(8,), latent_dim=4)
+        >>> embed(encoder, ak.LightCurves.empty()).shape
+        (0, 4)
+    """
+    import warnings
+
+    from astrokeras.tokens import TruncationWarning
+
+    tokens = _tokens(data, tokenizer)
+    if len(tokens) == 0:
+        return np.zeros((0, _latent_dim(encoder, tokens.n_features)),
+                        dtype=np.float32)
+    message = tokens.truncation_message() if hasattr(tokens, "truncation_message") else None
+    if message:
+        warnings.warn(message, TruncationWarning, stacklevel=2)
+    z = np.asarray(predict_in_order(encoder, tokens, None, batch_size), dtype=np.float32)
     if not np.isfinite(z).all():
         bad = np.flatnonzero(~np.isfinite(z).all(axis=1))
-        ids = data.object_ids[bad[:3]]
+        ids = tokens.object_ids[bad[:3]]
         raise ValueError(f"encoder gave non-finite latents for {len(bad)} objects, e.g. {list(ids)}")
     return z
+
+
+def _latent_dim(encoder: keras.Model, n_features: int) -> int:
+    """Width of the encoder's output, from its output shape or one call on a one-token input."""
+    try:
+        shape = encoder.output_shape
+        if isinstance(shape, tuple) and shape and isinstance(shape[-1], int):
+            return int(shape[-1])
+    except (AttributeError, ValueError, RuntimeError):
+        pass
+    x = {"values": np.zeros((1, 1, n_features), np.float32), "mask": np.ones((1, 1), bool)}
+    return int(np.asarray(keras.ops.convert_to_numpy(encoder(x, training=False))).shape[-1])
 
 
 # ----------------------------------------------------------------------------------- heads
