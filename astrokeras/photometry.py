@@ -862,8 +862,8 @@ def _id_strings(values: Any, column: str = "object_id") -> np.ndarray:
     if len(codes) == 0:
         return np.zeros(0, dtype=object)
     strings = np.array([_one_id(u) for u in np.asarray(uniques, dtype=object)], dtype=object)
-    empty_unique = np.array([s.strip() == "" for s in strings], dtype=bool)
-    bad_rows = np.flatnonzero((codes < 0) | empty_unique[np.maximum(codes, 0)] & (codes >= 0))
+    empty_unique = np.array([s.strip() == "" for s in strings] + [True], dtype=bool)  # last: code -1
+    bad_rows = np.flatnonzero(empty_unique[codes])
     if bad_rows.size:
         raise LightCurveError(
             f"{bad_rows.size} row(s) have an empty object id (column {column!r}): rows {_rows_text(bad_rows)} "
