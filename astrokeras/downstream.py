@@ -142,12 +142,17 @@ def embed(encoder: keras.Model, data: LightCurves | TokenizedLightCurves, tokeni
     from astrokeras.tokens import TruncationWarning
 
     tokens = _tokens(data, tokenizer)
-    if len(tokens) == 0:
-        return np.zeros((0, _latent_dim(encoder, tokens.n_features)),
-                        dtype=np.float32)
-    message = tokens.truncation_message() if hasattr(tokens, "truncation_message") else None
-    if message:
-        warnings.warn(message, TruncationWarning, stacklevel=2)
+    if len(tokens) == 0:  # latent width from the output shape, else from one call on a one-token input
+        try:
+            width = encoder.output_shape[-1]
+        except (AttributeError, ValueError, TypeError, IndexError, RuntimeError):
+            width = None
+        if not isinstance(width, int):
+            x = {"values": np.zeros((1, 1, tokens.n_features), np.float32), "mask": np.ones((1, 1), bool)}
+            width = np.asarray(encoder.predict_on_batch(x)).shape[-1]
+        return np.zeros((0, int(width)), dtype=np.float32)
+    if tokens.n_truncated:
+        warnings.warn(tokens.truncation_message(), TruncationWarning, stacklevel=2)
     if len(tokens) <= batch_size:  # one batch: numpy straight in, no tf.data pipeline to build (~0.5 s)
         longest = int(tokens.lengths.max())
         padded = tokens.padded(max(32, -(-longest // 32) * 32))  # lengths rounded up: few retraces
@@ -159,18 +164,6 @@ def embed(encoder: keras.Model, data: LightCurves | TokenizedLightCurves, tokeni
         ids = tokens.object_ids[bad[:3]]
         raise ValueError(f"encoder gave non-finite latents for {len(bad)} objects, e.g. {list(ids)}")
     return z
-
-
-def _latent_dim(encoder: keras.Model, n_features: int) -> int:
-    """Width of the encoder's output, from its output shape or one call on a one-token input."""
-    try:
-        shape = encoder.output_shape
-        if isinstance(shape, tuple) and shape and isinstance(shape[-1], int):
-            return int(shape[-1])
-    except (AttributeError, ValueError, RuntimeError):
-        pass
-    x = {"values": np.zeros((1, 1, n_features), np.float32), "mask": np.ones((1, 1), bool)}
-    return int(np.asarray(keras.ops.convert_to_numpy(encoder(x, training=False))).shape[-1])
 
 
 # ----------------------------------------------------------------------------------- heads

@@ -252,7 +252,7 @@ def test_fuzz_csv_to_head_predictions_10k_curves(encoder, head):
     """>= 10,000 light curves through CSV -> head: 0 unclear errors, 0 silent NaN."""
     TALLY.reset()
 
-    @settings(max_examples=250, deadline=None,
+    @settings(max_examples=330, deadline=None,
               suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much])
     @given(st.lists(csv_texts(), min_size=10, max_size=25), st.sampled_from([None, "ztf", "lsst"]),
            st.sampled_from([4, 8, 256]))
