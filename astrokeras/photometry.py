@@ -475,7 +475,7 @@ class LightCurves:
 
         Example:
             >>> import io
-            >>> text = "id,mjd,band,flux,flux_err\n00101,1.0,ztfg,5.0,1.0\n00101,2.0,ztfr,--,1.0\n"
+            >>> text = "id,mjd,band,flux,flux_err\\n00101,1.0,ztfg,5.0,1.0\\n00101,2.0,ztfr,--,1.0\\n"
             >>> lcs = LightCurves.read_csv(io.StringIO(text))
             >>> lcs.object_ids.tolist(), lcs.validate()[1].n_nonfinite
             (['00101'], 1)
