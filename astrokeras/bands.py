@@ -246,30 +246,67 @@ def known_bands() -> list[str]:
     return list(_ORDER)
 
 
+def _match_in_survey(survey: str, band: str) -> str | None:
+    """Canonical ``survey::band`` for a band of ``survey``: exact name first, then case-insensitive
+    when that is unambiguous (``lsst::R`` -> ``lsst::r``; ``eros::r`` -> ``eros::R``)."""
+    survey = survey.strip().lower()
+    band = band.strip()
+    exact = f"{survey}::{band}"
+    if exact in _REGISTRY:
+        return exact
+    matches = [n for n in _ORDER if n.lower() == exact.lower()]
+    if len(matches) == 1:
+        return matches[0]
+    alias = _ALIASES.get(exact) or _ALIASES.get(exact.lower())
+    return alias
+
+
+def _surveys_with_band(band: str) -> list[str]:
+    band = band.strip().lower()
+    found = {n.split("::")[0] for n in _ORDER if n.split("::")[1].lower() == band}
+    preferred = [s for s in ("ztf", "lsst") if s in found]  # this package's surveys first
+    return preferred + sorted(found - set(preferred))
+
+
 def resolve_band(name: str, survey: str | None = None) -> str:
     """Canonical band name for ``name`` (canonical, alias, or a bare band with ``survey``).
 
+    Survey prefixes and band names match case-insensitively where that is unambiguous:
+    ``"ZTF::g"``, ``"LSST::r"``, ``"lsst::R"`` and ``"ztf::G"`` all resolve. A bare band name
+    (``"g"``) needs ``survey``; without it the error says which surveys have that band.
+
     Raises:
-        UnknownBandError: listing the known bands.
+        UnknownBandError: naming the band and the fix (a survey to pass, or the known bands).
+
+    Example:
+        >>> resolve_band("LSST::R"), resolve_band("g", survey="ZTF")
+        ('lsst::r', 'ztf::g')
     """
     key = str(name).strip()
     if key in _REGISTRY:
         return key
-    if survey is not None:
-        candidate = f"{str(survey).lower()}::{key}"
-        for c in (candidate, f"{str(survey).lower()}::{key.lower()}"):
-            if c in _REGISTRY:
-                return c
-        if c in _ALIASES or candidate in _ALIASES:
-            return _ALIASES.get(candidate, _ALIASES.get(c))
+    if "::" in key:
+        prefix, _, band = key.partition("::")
+        found = _match_in_survey(prefix, band)
+        if found is not None:
+            return found
+    if survey is not None and str(survey).strip():
+        found = _match_in_survey(str(survey), key)
+        if found is not None:
+            return found
     for k in (key, key.lower()):
         if k in _ALIASES:
             return _ALIASES[k]
     where = f" for survey {survey!r}" if survey else ""
-    raise UnknownBandError(
-        f"unknown band {str(name)!r}{where}. Known bands: {', '.join(_ORDER)}. "
-        "Register a new one with astrokeras.bands.register_band()."
-    )
+    hint = "Register a new one with astrokeras.bands.register_band()."
+    candidates = _surveys_with_band(key) if "::" not in key else []
+    if candidates and not survey:
+        hint = (f"A bare band name needs a survey: {key!r} exists in {', '.join(candidates)}; pass "
+                f"survey={candidates[0]!r} (to LightCurves.from_table, or a 'survey' metadata column), "
+                f"or write it as {candidates[0] + '::' + key!r}.")
+    elif candidates:
+        hint = (f"{key!r} exists in {', '.join(candidates)}, not in survey {survey!r}. " + hint)
+    raise UnknownBandError(f"unknown band {str(name)!r}{where}. {hint} Known bands: {', '.join(_ORDER)}.")
 
 
 def resolve_bands(names: Iterable, survey: str | None = None) -> np.ndarray:

@@ -122,11 +122,55 @@ def predict_in_order(model: keras.Model, data: LightCurves | TokenizedLightCurve
 
 def embed(encoder: keras.Model, data: LightCurves | TokenizedLightCurves, tokenizer: Tokenizer | None = None,
           batch_size: int = 512) -> np.ndarray:
-    """Latent vectors ``(n_objects, latent_dim)`` of ``data`` in input order (see :func:`predict_in_order`)."""
-    z = predict_in_order(encoder, data, tokenizer, batch_size)
+    """Latent vectors ``(n_objects, latent_dim)`` float32 of ``data`` in input order.
+
+    A set that fits in one batch goes to ``encoder.predict_on_batch`` as padded numpy arrays;
+    larger sets go through :func:`predict_in_order` (length-bucketed batches, order restored).
+    Curves longer than the tokenizer's ``max_length`` are windowed (see
+    :class:`~astrokeras.tokens.Tokenizer`) and a :class:`~astrokeras.tokens.TruncationWarning`
+    says how many. An empty set gives a ``(0, latent_dim)`` array, so catalogue loops need no
+    special case.
+
+    Args:
+        encoder: a Keras model over ``{"values", "mask"}`` giving ``(B, latent_dim)``.
+        data: light curves (tokenized with ``tokenizer``) or tokens.
+        tokenizer: default ``Tokenizer()``; use :func:`tokenizer_for` for a released encoder.
+        batch_size: objects per batch.
+
+    Raises:
+        ValueError: the encoder gave non-finite latents (naming up to three objects).
+
+    Example:
+        >>> import astrokeras as ak
+        >>> encoder = ak.GRUEncoder(gru_units=8, dense_units=(8,), latent_dim=4)
+        >>> embed(encoder, ak.LightCurves.empty()).shape
+        (0, 4)
+    """
+    import warnings
+
+    from astrokeras.tokens import TruncationWarning
+
+    tokens = _tokens(data, tokenizer)
+    if len(tokens) == 0:  # latent width from the output shape, else from one call on a one-token input
+        try:
+            width = encoder.output_shape[-1]
+        except (AttributeError, ValueError, TypeError, IndexError, RuntimeError):
+            width = None
+        if not isinstance(width, int):
+            x = {"values": np.zeros((1, 1, tokens.n_features), np.float32), "mask": np.ones((1, 1), bool)}
+            width = np.asarray(encoder.predict_on_batch(x)).shape[-1]
+        return np.zeros((0, int(width)), dtype=np.float32)
+    if tokens.n_truncated:
+        warnings.warn(tokens.truncation_message(), TruncationWarning, stacklevel=2)
+    if len(tokens) <= batch_size:  # one batch: numpy straight in, no tf.data pipeline to build (~0.5 s)
+        longest = int(tokens.lengths.max())
+        padded = tokens.padded(max(32, -(-longest // 32) * 32))  # lengths rounded up: few retraces
+        z = np.asarray(encoder.predict_on_batch(padded), dtype=np.float32)
+    else:
+        z = np.asarray(predict_in_order(encoder, tokens, None, batch_size), dtype=np.float32)
     if not np.isfinite(z).all():
         bad = np.flatnonzero(~np.isfinite(z).all(axis=1))
-        ids = data.object_ids[bad[:3]]
+        ids = tokens.object_ids[bad[:3]]
         raise ValueError(f"encoder gave non-finite latents for {len(bad)} objects, e.g. {list(ids)}")
     return z
 

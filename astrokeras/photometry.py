@@ -36,6 +36,7 @@ Example:
 from __future__ import annotations
 
 import dataclasses
+import os
 from typing import Any, Iterable, Mapping
 
 import numpy as np
@@ -82,6 +83,20 @@ COLUMN_ALIASES: dict[str, str] = {
 
 #: Sanity range for AB magnitudes handed in (outside: an error naming the object).
 MAG_RANGE_AB = (-2.0, 40.0)
+#: A magnitude with ``|m| >= MAG_SENTINEL_ABS`` (99, 99.99, 999, -99, -999, ...) is a "no detection"
+#: fill value, not a brightness: :meth:`LightCurves.from_table` keeps the row with a NaN flux and
+#: :meth:`LightCurves.validate` drops it, counted in ``ValidationReport.n_mag_sentinel``.
+MAG_SENTINEL_ABS = 90.0
+#: Cell texts read as a missing value in numeric columns (case-insensitive, stripped); the
+#: observation then has a NaN value and :meth:`LightCurves.validate` drops it (``n_nonfinite``).
+#: Any other text in a numeric column is an error naming the column, row and object.
+MISSING_MARKERS = frozenset({"", "-", "--", "---", "na", "n/a", "nan", "null", "none", "<na>", "masked"})
+#: ZTF ``fid`` filter codes (alert packets, IRSA light curves) -> canonical band.
+ZTF_FID = {1: "ztf::g", 2: "ztf::r", 3: "ztf::i"}
+#: MJD 0 = 1858-11-17T00:00 (datetime time columns are converted with it; UTC, no scale change).
+MJD_EPOCH = pd.Timestamp("1858-11-17")
+
+_FLAG_MAG_SENTINEL = 1  # per-observation flag bit: the flux came from a magnitude sentinel
 #: Largest |flux| accepted (FLUXCAL); 1e12 is m_AB = -2.5, brighter than any transient.
 MAX_ABS_FLUX = 1e12
 
@@ -161,7 +176,10 @@ class ValidationReport:
     """What :meth:`LightCurves.validate` repaired, with counts (documented repairs).
 
     Attributes:
-        n_nonfinite: observations dropped for NaN/inf time, flux or flux_err.
+        n_nonfinite: observations dropped for NaN/inf time, flux or flux_err (empty cells and
+            :data:`MISSING_MARKERS` such as ``"--"`` in the input table end up here).
+        n_mag_sentinel: observations dropped because their magnitude was a "no detection" fill
+            value (``|m| >= MAG_SENTINEL_ABS``: 99, 99.99, -99, 999, ...).
         n_bad_error: observations dropped for flux_err <= 0.
         n_duplicates_merged: observations merged into another at the same (time, band)
             by inverse-variance weighting.
@@ -171,6 +189,7 @@ class ValidationReport:
     """
 
     n_nonfinite: int = 0
+    n_mag_sentinel: int = 0
     n_bad_error: int = 0
     n_duplicates_merged: int = 0
     n_unsorted_objects: int = 0
@@ -179,12 +198,13 @@ class ValidationReport:
 
     @property
     def n_repaired(self) -> int:
-        return self.n_nonfinite + self.n_bad_error + self.n_duplicates_merged + self.n_unsorted_objects
+        return (self.n_nonfinite + self.n_mag_sentinel + self.n_bad_error + self.n_duplicates_merged
+                + self.n_unsorted_objects)
 
     def __str__(self) -> str:
         return (
-            f"ValidationReport: {self.n_nonfinite} non-finite and {self.n_bad_error} non-positive-error "
-            f"observations dropped, {self.n_duplicates_merged} duplicates merged, "
+            f"ValidationReport: {self.n_nonfinite} non-finite, {self.n_mag_sentinel} magnitude-sentinel and "
+            f"{self.n_bad_error} non-positive-error observations dropped, {self.n_duplicates_merged} duplicates merged, "
             f"{self.n_unsorted_objects} objects re-sorted, {len(self.dropped_objects)} empty objects dropped"
         )
 
@@ -213,19 +233,34 @@ class LightCurves:
     """
 
     def __init__(self, object_id, time_mjd, band, flux, flux_err, metadata: pd.DataFrame | None = None,
-                 survey: str | None = None, *, _trusted: bool = False):
-        object_id = np.asarray(object_id).astype(str).astype(object)
+                 survey: str | None = None, *, _trusted: bool = False, _flags: np.ndarray | None = None):
+        # ids stay Python strings in an object array: a fixed-width unicode array would reserve the
+        # longest id's width for every row (one 5,000-character id x 200k rows = 4 GB)
+        object_id = (np.asarray(object_id, dtype=object) if _trusted
+                     else _id_strings(object_id, "object_id"))
         n = object_id.shape[0]
         cols = {"time_mjd": time_mjd, "flux": flux, "flux_err": flux_err}
         arrays = {}
         for name, values in cols.items():
-            arr = np.asarray(values, dtype=np.float64)
+            arr = np.asarray(values)
+            if arr.dtype.kind == "M" and name == "time_mjd":
+                arr = _datetime_to_mjd(pd.Series(arr))
+            elif arr.dtype.kind in "mM" or arr.dtype.kind == "c":
+                raise LightCurveError(f"column {name!r} has dtype {arr.dtype}; expected real numbers")
+            try:
+                arr = arr.astype(np.float64)
+            except (TypeError, ValueError) as err:
+                raise LightCurveError(f"column {name!r} is not numeric ({err}); use LightCurves.from_table "
+                                      "to get the column, row and object of each bad cell") from None
             if arr.shape != (n,):
                 raise LightCurveError(f"column {name!r} has shape {arr.shape}, expected ({n},)")
             arrays[name] = arr
         band = np.asarray(band, dtype=object)
         if band.shape != (n,):
             raise LightCurveError(f"column 'band' has shape {band.shape}, expected ({n},)")
+        flags = None if _flags is None else np.asarray(_flags, dtype=np.uint8)
+        if flags is not None and flags.shape != (n,):
+            raise LightCurveError(f"internal error: flags have shape {flags.shape}")  # pragma: no cover
 
         if _trusted:
             self._ids = pd.unique(object_id) if n else np.array([], dtype=object)
@@ -239,10 +274,12 @@ class LightCurves:
             object_id = object_id[order]
             band = band[order]
             arrays = {k: v[order] for k, v in arrays.items()}
+            flags = None if flags is None else flags[order]
         self._object_id = object_id
         self.time_mjd = arrays["time_mjd"]
         self.flux = arrays["flux"]
         self.flux_err = arrays["flux_err"]
+        self._flags = flags if flags is not None and flags.any() else None
 
         self.metadata = _align_metadata(metadata, self._ids)
         if _trusted:
@@ -285,73 +322,175 @@ class LightCurves:
 
     @classmethod
     def from_table(cls, table: Any, metadata: Any = None, aliases: Mapping[str, str] | None = None,
-                   survey: str | None = None, object_id: str | None = None) -> "LightCurves":
-        """Build from a pandas DataFrame, astropy Table, dict of arrays or numpy structured array.
+                   survey: str | None = None, object_id: str | None = None, *,
+                   check_flux_units: bool = True) -> "LightCurves":
+        """Build from a pandas DataFrame, astropy Table, dict of arrays, numpy structured array or file.
 
         Column names are mapped through :data:`COLUMN_ALIASES` (plus ``aliases``). Either
         ``flux``/``flux_err`` or ``mag``/``mag_err`` must be present; magnitudes are converted
         with :func:`mag_to_flux`. Extra per-observation columns are ignored; per-object columns
         (``survey``, ``label``, ``redshift``) found in the table are moved into the metadata.
 
+        What is read how (every other problem is a :class:`LightCurveError` naming the column and
+        the row and/or object):
+
+        * object ids are kept as strings as written: integer ids give ``"101"`` (also from a float
+          column whose values are all whole numbers, as pandas makes when a value is missing), and
+          a CSV read by :meth:`read_csv` keeps the text exactly (``"00101"``, ids beyond 2**53).
+          An empty id is an error listing the rows; so is a float id column beyond 2**53 (floats
+          cannot hold those ids exactly: read the ids as strings);
+        * a time column of datetime type (pandas ``datetime64``, with or without a time zone) is
+          converted to MJD (UTC; no time-scale conversion); text dates are an error;
+        * numeric cells holding a :data:`MISSING_MARKERS` text (``"--"``, ``"NA"``, empty) become
+          NaN and are dropped by :meth:`validate` (counted); any other text is an error;
+        * magnitude fill values (``|m| >= MAG_SENTINEL_ABS``, e.g. 99) become NaN flux, dropped and
+          counted by :meth:`validate` (``n_mag_sentinel``); other magnitudes outside
+          ``MAG_RANGE_AB`` are an error;
+        * a ``fid`` column holds ZTF filter codes 1/2/3 = ztf g/r/i (:data:`ZTF_FID`);
+        * a "flux" column that looks like magnitudes (heuristic: at least 3 finite values, all in
+          5-35, and all finite errors in (0, 1): on the FLUXCAL scale that would mean every point
+          near m = 24-26 measured deeper than any survey's single visit) is an error; pass
+          ``check_flux_units=False`` if these really are FLUXCAL fluxes;
+        * a table with no rows gives an empty set (:meth:`empty`).
+
         Args:
-            table: observations.
+            table: observations; a ``str``/path is read with :meth:`read_csv` (or
+                ``pandas.read_parquet`` for ``.parquet``).
             metadata: per-object table (any of the same types), joined on ``object_id``.
             aliases: extra ``{user_name: canonical_name}`` mappings.
             survey: survey for resolving bare band names such as ``"g"``.
             object_id: give this id to every row when the table holds one light curve and has
                 no id column.
+            check_flux_units: run the magnitudes-in-a-flux-column check (see above).
 
         Raises:
-            LightCurveError: missing columns, magnitudes outside a physical range, and the like,
-                naming the object.
+            LightCurveError: missing columns, non-numeric cells, magnitudes outside a physical
+                range, and the like, naming the column and the row/object.
+
+        Example:
+            >>> lcs = LightCurves.from_table({"id": [101, 101], "mjd": [1.0, 2.0], "fid": [1, 2],
+            ...                               "mag": [18.0, 99.0], "magerr": [0.1, 0.1]})
+            >>> lcs.object_ids.tolist(), lcs.band.tolist()
+            (['101'], ['ztf::g', 'ztf::r'])
+            >>> clean, report = lcs.validate()
+            >>> report.n_mag_sentinel, clean.n_observations
+            (1, 1)
         """
+        if isinstance(table, (str, os.PathLike)):
+            path = os.fspath(table)
+            if path.endswith(".parquet"):
+                try:
+                    table = pd.read_parquet(path)
+                except Exception as err:  # noqa: BLE001 - pyarrow raises many types
+                    raise LightCurveError(f"cannot read {path!r} as Parquet: {err}") from None
+            else:
+                return cls.read_csv(path, metadata=metadata, aliases=aliases, survey=survey,
+                                    object_id=object_id, check_flux_units=check_flux_units)
         df = _to_dataframe(table)
+        if df.shape[1] == 0:
+            raise LightCurveError("the table is empty (no columns); expected an object id, a time, a band "
+                                  "and flux/flux_err or mag/mag_err columns")
         mapping = canonical_columns(df.columns, aliases)
+        user_name = {v: str(k) for k, v in mapping.items()}  # canonical -> the user's column name
+        original_columns = [str(c) for c in df.columns]
         df = df.rename(columns=mapping)
+        df = df.loc[:, ~df.columns.duplicated()]
         if "object_id" not in df.columns:
             if object_id is None:
                 raise LightCurveError(
-                    "the table has no object id column (looked for: "
-                    + ", ".join(sorted(k for k, v in COLUMN_ALIASES.items() if v == "object_id"))
-                    + "); pass object_id='name' for a single light curve or aliases={'col': 'object_id'}"
-                )
-            df["object_id"] = object_id
+                    f"the table has no object id column (looked for: {_alias_list('object_id')}); columns "
+                    f"are {original_columns}; pass object_id='name' for a single light curve or "
+                    "aliases={'col': 'object_id'}")
+            df["object_id"] = str(object_id)
+            user_name["object_id"] = "object_id"
         missing = [c for c in ("time_mjd", "band") if c not in df.columns]
         if missing:
-            raise LightCurveError(f"the table has no {missing} column(s); columns are {list(df.columns)}")
-        ids = df["object_id"].astype(str).to_numpy()
+            raise LightCurveError(
+                "the table has no " + " and no ".join(
+                    f"{'time' if c == 'time_mjd' else c} column (looked for: {_alias_list(c)})" for c in missing)
+                + f"; columns are {original_columns}; pass aliases={{'your_column': '{missing[0]}'}}")
+        ids = _id_strings(df["object_id"], user_name["object_id"])
         if "flux" in df.columns:
             if "flux_err" not in df.columns:
-                raise LightCurveError("the table has 'flux' but no flux error column")
-            flux = df["flux"].to_numpy(dtype=float)
-            flux_err = df["flux_err"].to_numpy(dtype=float)
+                raise LightCurveError(f"the table has a flux column {user_name['flux']!r} but no flux error "
+                                      f"column (looked for: {_alias_list('flux_err')})")
+            flux = _float_column(df, "flux", user_name, ids)
+            flux_err = _float_column(df, "flux_err", user_name, ids)
+            if check_flux_units:
+                _check_not_magnitudes(flux, flux_err, user_name, ids)
+            flags = None
         elif "mag" in df.columns:
             if "mag_err" not in df.columns:
-                raise LightCurveError("the table has 'mag' but no magnitude error column")
-            mag = df["mag"].to_numpy(dtype=float)
-            finite = np.isfinite(mag)
+                raise LightCurveError(f"the table has a magnitude column {user_name['mag']!r} but no magnitude "
+                                      f"error column (looked for: {_alias_list('mag_err')})")
+            mag = _float_column(df, "mag", user_name, ids)
+            mag_err = _float_column(df, "mag_err", user_name, ids)
+            sentinel = np.isfinite(mag) & (np.abs(mag) >= MAG_SENTINEL_ABS)
+            finite = np.isfinite(mag) & ~sentinel
             bad = finite & ((mag < MAG_RANGE_AB[0]) | (mag > MAG_RANGE_AB[1]))
             if bad.any():
                 i = int(np.flatnonzero(bad)[0])
                 raise LightCurveError(
-                    f"object {ids[i]!r}: magnitude {mag[i]} is outside the physical range "
-                    f"{MAG_RANGE_AB} (AB); {int(bad.sum())} such values in the table"
-                )
-            flux, flux_err = mag_to_flux(mag, df["mag_err"].to_numpy(dtype=float))
+                    f"object {ids[i]!r}: magnitude {mag[i]} (column {user_name['mag']!r}, row {i}) is outside "
+                    f"the physical range {MAG_RANGE_AB} (AB); {int(bad.sum())} such values in the table "
+                    f"(|m| >= {MAG_SENTINEL_ABS:g} would be read as a 'no detection' fill value)")
+            with np.errstate(over="ignore", invalid="ignore"):
+                flux, flux_err = mag_to_flux(np.where(sentinel, np.nan, mag), mag_err)
+            flags = np.where(sentinel, _FLAG_MAG_SENTINEL, 0).astype(np.uint8) if sentinel.any() else None
         else:
             raise LightCurveError(
-                f"the table needs flux/flux_err or mag/mag_err columns; it has {list(df.columns)}"
-            )
+                f"the table needs flux/flux_err or mag/mag_err columns; it has {original_columns}")
+        time_mjd = _float_column(df, "time_mjd", user_name, ids)
+        band = _band_column(df, user_name, ids)
         meta = None
         per_object = [c for c in ("survey", "label", "redshift") if c in df.columns]
         if per_object:
-            meta = df[["object_id", *per_object]].drop_duplicates("object_id").set_index("object_id")
-            meta.index = meta.index.astype(str)
+            frame = pd.DataFrame({"object_id": ids}, index=df.index)
+            for c in per_object:
+                frame[c] = (_float_column(df, c, user_name, ids) if c == "redshift"
+                            else df[c].to_numpy(dtype=object))
+            meta = frame.drop_duplicates("object_id").set_index("object_id")
         if metadata is not None:
             user_meta = _metadata_frame(metadata, aliases)
             meta = user_meta if meta is None else user_meta.combine_first(meta)
-        return cls(ids, df["time_mjd"].to_numpy(dtype=float), df["band"].to_numpy(), flux, flux_err,
-                   metadata=meta, survey=survey)
+        return cls(ids, time_mjd, band, flux, flux_err, metadata=meta, survey=survey, _flags=flags)
+
+    @classmethod
+    def read_csv(cls, path_or_buffer: Any, metadata: Any = None, aliases: Mapping[str, str] | None = None,
+                 survey: str | None = None, object_id: str | None = None, *, check_flux_units: bool = True,
+                 **read_csv_kwargs) -> "LightCurves":
+        """Read a CSV file (or text buffer) of observations; every cell is read as text first.
+
+        Reading text keeps object ids exactly as written (``"00101"``, ids beyond 2**53) and lets
+        :meth:`from_table` name the column, row and object of any cell that is not a number.
+
+        Args:
+            path_or_buffer: file path or file-like object.
+            metadata, aliases, survey, object_id, check_flux_units: as in :meth:`from_table`.
+            read_csv_kwargs: passed to ``pandas.read_csv`` (e.g. ``sep=";"``).
+
+        Raises:
+            LightCurveError: an empty or unreadable file (naming it), or anything
+                :meth:`from_table` raises.
+
+        Example:
+            >>> import io
+            >>> text = "id,mjd,band,flux,flux_err\\n00101,1.0,ztfg,5.0,1.0\\n00101,2.0,ztfr,--,1.0\\n"
+            >>> lcs = LightCurves.read_csv(io.StringIO(text))
+            >>> lcs.object_ids.tolist(), lcs.validate()[1].n_nonfinite
+            (['00101'], 1)
+        """
+        name = path_or_buffer if isinstance(path_or_buffer, (str, os.PathLike)) else "the CSV text"
+        read_csv_kwargs.setdefault("dtype", str)
+        try:
+            df = pd.read_csv(path_or_buffer, **read_csv_kwargs)
+        except pd.errors.EmptyDataError:
+            raise LightCurveError(f"{name!s}: the file is empty (no header line); expected columns such as "
+                                  "object_id, mjd, band, flux, flux_err") from None
+        except (pd.errors.ParserError, UnicodeDecodeError) as err:
+            raise LightCurveError(f"{name!s}: not a readable CSV table ({err})") from None
+        return cls.from_table(df, metadata=metadata, aliases=aliases, survey=survey, object_id=object_id,
+                              check_flux_units=check_flux_units)
 
     @classmethod
     def concat(cls, parts: Iterable["LightCurves"]) -> "LightCurves":
@@ -364,11 +503,15 @@ class LightCurves:
             dup = pd.Series(ids)[pd.Series(ids).duplicated()].iloc[0]
             raise LightCurveError(f"object {dup!r} appears in more than one part")
         meta = pd.concat([p.metadata for p in parts])
+        flags = None
+        if any(getattr(p, "_flags", None) is not None for p in parts):
+            flags = np.concatenate([p._flags if getattr(p, "_flags", None) is not None
+                                    else np.zeros(p.n_observations, np.uint8) for p in parts])
         return cls(np.concatenate([p._object_id for p in parts]),
                    np.concatenate([p.time_mjd for p in parts]),
                    np.concatenate([p.band for p in parts]),
                    np.concatenate([p.flux for p in parts]),
-                   np.concatenate([p.flux_err for p in parts]), metadata=meta, _trusted=True)
+                   np.concatenate([p.flux_err for p in parts]), metadata=meta, _trusted=True, _flags=flags)
 
     @classmethod
     def empty(cls) -> "LightCurves":
@@ -454,6 +597,8 @@ class LightCurves:
         out.flux_err = self.flux_err[rows]
         out.band = self.band[rows]
         out.band_code = self.band_code[rows]
+        flags = getattr(self, "_flags", None)
+        out._flags = None if flags is None else flags[rows]
         out.offsets = np.r_[0, np.cumsum(lengths)].astype(np.int64)
         out.metadata = self.metadata.iloc[positions].copy()
         return out
@@ -491,14 +636,22 @@ class LightCurves:
     def validate(self, policy: str = "repair") -> tuple["LightCurves", ValidationReport]:
         """Check every observation; repair (documented) or raise.
 
-        Repairs, each counted in the returned :class:`ValidationReport`:
+        Repairs, each counted in the returned :class:`ValidationReport` (counter in brackets):
 
-        * NaN/inf time, flux or flux_err: the observation is dropped;
-        * flux_err <= 0 (no valid uncertainty): the observation is dropped;
+        * NaN/inf time, flux or flux_err, including empty cells and :data:`MISSING_MARKERS`
+          (``"--"``, ``"NA"``, ...) read by :meth:`from_table`: the observation is dropped
+          (``n_nonfinite``);
+        * a magnitude "no detection" fill value (``|m| >= MAG_SENTINEL_ABS``: 99, 99.99, -99, 999)
+          read by :meth:`from_table`: the observation is dropped (``n_mag_sentinel``);
+        * flux_err <= 0 (no valid uncertainty): the observation is dropped (``n_bad_error``);
         * several observations at the same (time, band): merged into one by inverse-variance
-          weighted mean (error 1/sqrt(sum 1/sigma^2));
-        * unsorted times: re-sorted (construction already sorts; counted for the user's data);
-        * an object left with no observation is removed and listed.
+          weighted mean, error 1/sqrt(sum 1/sigma^2) (``n_duplicates_merged``: observations
+          merged away);
+        * unsorted times: re-sorted (construction already sorts; ``n_unsorted_objects``);
+        * an object left with no observation is removed and listed (``dropped_objects``).
+
+        Every input observation is accounted for: ``n_observations`` after = before minus
+        ``n_nonfinite + n_mag_sentinel + n_bad_error + n_duplicates_merged``.
 
         Never repaired (always an error naming the object): |flux| above ``MAX_ABS_FLUX``.
 
@@ -508,6 +661,13 @@ class LightCurves:
 
         Returns:
             ``(clean_light_curves, report)``.
+
+        Example:
+            >>> lcs = LightCurves(["a", "a", "b"], [1.0, 2.0, 1.0], ["ztf::g"] * 3,
+            ...                   [5.0, float("nan"), 3.0], [1.0, 1.0, 0.0])
+            >>> clean, report = lcs.validate()
+            >>> report.n_nonfinite, report.n_bad_error, report.dropped_objects, clean.n_observations
+            (1, 1, ['b'], 1)
         """
         if policy not in ("repair", "raise"):
             raise ValueError(f"policy must be 'repair' or 'raise', got {policy!r}")
@@ -520,9 +680,13 @@ class LightCurves:
                 f"object {obj[i]!r}: |flux| = {abs(self.flux[i]):.3g} exceeds {MAX_ABS_FLUX:.0e} "
                 "(FLUXCAL, zero point 27.5) - is it in another unit?"
             )
-        nonfinite = ~(np.isfinite(self.time_mjd) & np.isfinite(self.flux) & np.isfinite(self.flux_err))
-        bad_err = ~nonfinite & ~(self.flux_err > 0)
-        for mask, what, attr in ((nonfinite, "non-finite time/flux/flux_err", "n_nonfinite"),
+        flags = getattr(self, "_flags", None)
+        sentinel = (np.zeros(len(obj), dtype=bool) if flags is None
+                    else (flags & _FLAG_MAG_SENTINEL).astype(bool))
+        nonfinite = ~sentinel & ~(np.isfinite(self.time_mjd) & np.isfinite(self.flux) & np.isfinite(self.flux_err))
+        bad_err = ~sentinel & ~nonfinite & ~(self.flux_err > 0)
+        for mask, what, attr in ((sentinel, f"a magnitude fill value (|m| >= {MAG_SENTINEL_ABS:g})", "n_mag_sentinel"),
+                                 (nonfinite, "non-finite time/flux/flux_err", "n_nonfinite"),
                                  (bad_err, "flux_err <= 0", "n_bad_error")):
             if mask.any():
                 setattr(report, attr, int(mask.sum()))
@@ -532,7 +696,7 @@ class LightCurves:
                         f"object {per_obj.index[0]!r}: {per_obj.iloc[0]} observation(s) with {what}"
                         + (f" (and {len(per_obj) - 1} more objects)" if len(per_obj) > 1 else ""))
                 report.problems += [f"{o}: dropped {c} observation(s) with {what}" for o, c in per_obj.items()]
-        keep = ~(nonfinite | bad_err)
+        keep = ~(nonfinite | bad_err | sentinel)
         df = self.photometry[keep]
         # duplicates at the same (object, time, band)
         dup = df.duplicated(["object_id", "time_mjd", "band"], keep=False)
@@ -564,22 +728,60 @@ class LightCurves:
 
     # ------------------------------------------------------------------ I/O
     def to_parquet(self, path: str) -> None:
-        """Write observations to ``path`` and metadata to ``path`` with suffix ``.meta.parquet``."""
+        """Write observations to ``path`` and metadata to ``path`` with suffix ``.meta.parquet``.
+
+        Each file is written to a temporary name in the same folder and renamed into place, so
+        an interrupted write never leaves a truncated file under the final name.
+        """
         photometry = self.photometry
         photometry["band"] = photometry["band"].astype("category")
-        photometry.to_parquet(path, index=False)
-        self.metadata.to_parquet(_meta_path(path))
+        flags = getattr(self, "_flags", None)
+        if flags is not None:  # magnitude sentinels stay countable by validate() after a round trip
+            photometry["mag_sentinel"] = (flags & _FLAG_MAG_SENTINEL).astype(bool)
+        _atomic_write(str(path), lambda tmp: photometry.to_parquet(tmp, index=False))
+        _atomic_write(_meta_path(path), lambda tmp: self.metadata.to_parquet(tmp))
 
     @classmethod
     def read_parquet(cls, path: str) -> "LightCurves":
-        """Read a set written by :meth:`to_parquet`."""
-        df = pd.read_parquet(path)
-        meta = pd.read_parquet(_meta_path(path))
+        """Read a set written by :meth:`to_parquet`.
+
+        Raises:
+            LightCurveError: a missing, truncated or foreign file, naming it.
+        """
+        frames = []
+        for p in (str(path), _meta_path(path)):
+            if not os.path.exists(p):
+                raise LightCurveError(f"{p}: no such file (a set written by to_parquet has {os.path.basename(path)} "
+                                      f"and {os.path.basename(_meta_path(path))})")
+            try:
+                frames.append(pd.read_parquet(p))
+            except Exception as err:  # noqa: BLE001 - pyarrow raises several types for a bad file
+                raise LightCurveError(
+                    f"{p} ({os.path.getsize(p)} bytes) is not a readable Parquet file - truncated by an interrupted "
+                    f"write or not written by LightCurves.to_parquet ({type(err).__name__}: {err})") from None
+        df, meta = frames
+        missing = [c for c in OBSERVATION_COLUMNS if c not in df.columns]
+        if missing:
+            raise LightCurveError(f"{path}: no {missing} column(s); not written by LightCurves.to_parquet")
+        flags = (df["mag_sentinel"].to_numpy(dtype=bool).astype(np.uint8) * _FLAG_MAG_SENTINEL
+                 if "mag_sentinel" in df.columns else None)
         return cls(df["object_id"].to_numpy(), df["time_mjd"].to_numpy(), df["band"].astype(str).to_numpy(),
-                   df["flux"].to_numpy(), df["flux_err"].to_numpy(), metadata=meta)
+                   df["flux"].to_numpy(), df["flux_err"].to_numpy(), metadata=meta, _flags=flags)
 
 
 # ---------------------------------------------------------------------- helpers
+def _atomic_write(path: str, write) -> None:
+    """Call ``write(tmp_path)`` for a temporary file next to ``path``, then rename it to ``path``."""
+    folder = os.path.dirname(os.path.abspath(path))
+    tmp = os.path.join(folder, f".{os.path.basename(path)}.{os.getpid()}.tmp")
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+
+
 def _meta_path(path: str) -> str:
     path = str(path)
     return (path[: -len(".parquet")] if path.endswith(".parquet") else path) + ".meta.parquet"
@@ -612,9 +814,165 @@ def _merge_duplicates(df: pd.DataFrame) -> pd.DataFrame:
     return out[["object_id", "time_mjd", "band", "flux", "flux_err"]]
 
 
+def _alias_list(canonical: str) -> str:
+    return ", ".join(sorted(k for k, v in COLUMN_ALIASES.items() if v == canonical))
+
+
+def _rows_text(rows: np.ndarray, limit: int = 5) -> str:
+    shown = ", ".join(str(int(r)) for r in rows[:limit])
+    return shown + (f", ... ({len(rows)} rows)" if len(rows) > limit else "")
+
+
+def _id_strings(values: Any, column: str = "object_id") -> np.ndarray:
+    """Object ids as an object array of ``str``, as written; an empty id is an error naming the rows.
+
+    Whole-number floats print as integers (``101.0`` -> ``"101"``: pandas turns an integer column
+    with a missing value into floats); a float beyond 2**53 cannot be an exact id and is an error.
+    Each distinct id is converted once (``pandas.factorize``), and equal ids share one ``str``.
+
+    Example:
+        >>> _id_strings([101, "b", 102.0]).tolist()
+        ['101', 'b', '102']
+    """
+    if isinstance(values, (pd.Series, pd.Index)):
+        series = pd.Series(values, copy=False)
+    else:
+        arr = values if isinstance(values, np.ndarray) else np.asarray(values, dtype=object)
+        if arr.ndim != 1:
+            arr = arr.reshape(-1) if arr.ndim == 0 else arr
+        if arr.ndim != 1:
+            raise LightCurveError(f"column {column!r} must be one-dimensional, got shape {arr.shape}")
+        series = pd.Series(arr, copy=False)
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        series = series.astype(object)
+    if series.dtype.kind in "mM":
+        raise LightCurveError(f"column {column!r} (object ids) holds dates/times ({series.dtype}); "
+                              "ids must be names or integers")
+    if series.dtype.kind == "f":
+        vals = series.to_numpy(dtype=float)
+        finite = np.isfinite(vals)
+        if (finite & (np.abs(vals) > 2.0 ** 53)).any() and (vals[finite] == np.round(vals[finite])).all():
+            i = int(np.flatnonzero(finite & (np.abs(vals) > 2.0 ** 53))[0])
+            raise LightCurveError(
+                f"column {column!r} (object ids) is floating point and holds {vals[i]:.17g} (row {i}), beyond "
+                "2**53 where floats cannot store integer ids exactly; read the ids as strings "
+                "(pandas.read_csv(..., dtype={'" + column + "': str}) or LightCurves.read_csv)")
+    codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    codes = np.asarray(codes)
+    if len(codes) == 0:
+        return np.zeros(0, dtype=object)
+    strings = np.array([_one_id(u) for u in np.asarray(uniques, dtype=object)], dtype=object)
+    empty_unique = np.array([s.strip() == "" for s in strings] + [True], dtype=bool)  # last: code -1
+    bad_rows = np.flatnonzero(empty_unique[codes])
+    if bad_rows.size:
+        raise LightCurveError(
+            f"{bad_rows.size} row(s) have an empty object id (column {column!r}): rows {_rows_text(bad_rows)} "
+            f"(0-based, header excluded); drop them (df.dropna(subset=[{column!r}])) or give them ids")
+    codes2, uniq2 = pd.factorize(strings)  # 101 and "101" are one object
+    return np.asarray(uniq2, dtype=object)[np.asarray(codes2)][codes]
+
+
+def _one_id(value: Any) -> str:
+    if isinstance(value, bytes):
+        return value.decode("utf-8", errors="replace")
+    if isinstance(value, (float, np.floating)):
+        f = float(value)
+        if np.isfinite(f) and f == round(f) and abs(f) <= 2.0 ** 53:
+            return str(int(f))
+        return repr(f) if np.isfinite(f) else ""
+    return str(value)
+
+
+def _datetime_to_mjd(series: pd.Series) -> np.ndarray:
+    """Datetime values (naive = UTC, or time-zone aware) -> MJD days; NaT -> NaN."""
+    if isinstance(series.dtype, pd.DatetimeTZDtype):
+        series = series.dt.tz_convert("UTC").dt.tz_localize(None)
+    delta = series - MJD_EPOCH
+    return (delta / pd.Timedelta(days=1)).to_numpy(dtype=float, na_value=np.nan)
+
+
+def _float_column(df: pd.DataFrame, canon: str, user_name: Mapping[str, str], ids: np.ndarray) -> np.ndarray:
+    """A numeric column as float64 with clear errors (column, row, object) for cells that are not numbers."""
+    col = user_name.get(canon, canon)
+    series = df[canon]
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        series = series.astype(object)
+    kind = series.dtype.kind
+    if kind == "M" or isinstance(series.dtype, pd.DatetimeTZDtype):
+        if canon == "time_mjd":
+            return _datetime_to_mjd(series)
+        raise LightCurveError(f"column {col!r} holds dates ({series.dtype}); expected numbers")
+    if kind == "m":
+        raise LightCurveError(
+            f"column {col!r} holds time differences ({series.dtype}), not numbers"
+            + ("; convert to MJD days (e.g. (t - t0) / pd.Timedelta(days=1) + mjd0)" if canon == "time_mjd" else ""))
+    if kind in "iufb" and not isinstance(series.dtype, pd.StringDtype):
+        try:
+            return series.to_numpy(dtype=np.float64, na_value=np.nan)
+        except (TypeError, ValueError):
+            pass
+    if kind == "c":
+        raise LightCurveError(f"column {col!r} holds complex numbers; expected real numbers")
+    obj = series.astype(object)
+    text = obj.map(lambda v: v.strip().lower() if isinstance(v, str) else v)
+    missing = obj.isna().to_numpy() | text.isin(MISSING_MARKERS).to_numpy()
+    numbers = pd.to_numeric(text.where(~missing, np.nan), errors="coerce")
+    values = numbers.to_numpy(dtype=np.float64, na_value=np.nan)
+    bad = np.isnan(values) & ~missing & ~text.isin(["nan", "+nan", "-nan"]).to_numpy()
+    if bad.any():
+        rows = np.flatnonzero(bad)
+        i = int(rows[0])
+        hint = ""
+        if canon == "time_mjd":
+            hint = ("; if these are dates, convert them with pandas.to_datetime (datetime columns are converted "
+                    "to MJD)")
+        raise LightCurveError(
+            f"column {col!r}: {rows.size} cell(s) are not numbers, e.g. row {i} (object {ids[i]!r}) holds "
+            f"{obj.iloc[i]!r}; rows {_rows_text(rows)} (0-based){hint}. Empty cells and "
+            f"{sorted(m for m in MISSING_MARKERS if m)} are read as missing")
+    return values
+
+
+def _band_column(df: pd.DataFrame, user_name: Mapping[str, str], ids: np.ndarray) -> np.ndarray:
+    """Band names as an object array; ZTF ``fid`` codes mapped; empty bands are an error naming rows."""
+    col = user_name.get("band", "band")
+    series = df["band"]
+    if str(col).lower() == "fid":
+        codes = pd.to_numeric(series.astype(object), errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+        ok = np.isin(codes, list(ZTF_FID))
+        if not ok.all():
+            i = int(np.flatnonzero(~ok)[0])
+            raise LightCurveError(
+                f"object {ids[i]!r}: column {col!r} holds {str(series.iloc[i])!r} (row {i}); ZTF fid codes are "
+                f"1 = g, 2 = r, 3 = i")
+        return np.array([ZTF_FID[int(c)] for c in codes], dtype=object)
+    obj = series.to_numpy(dtype=object)
+    missing = pd.isna(obj) | np.array([isinstance(v, str) and v.strip() == "" for v in obj], dtype=bool)
+    if missing.any():
+        rows = np.flatnonzero(missing)
+        raise LightCurveError(f"column {col!r}: {rows.size} row(s) have no band, e.g. row {int(rows[0])} "
+                              f"(object {ids[rows[0]]!r}); rows {_rows_text(rows)} (0-based)")
+    return obj
+
+
+def _check_not_magnitudes(flux: np.ndarray, flux_err: np.ndarray, user_name: Mapping[str, str],
+                          ids: np.ndarray) -> None:
+    """Raise when a flux column looks like AB magnitudes (heuristic documented in from_table)."""
+    f = flux[np.isfinite(flux)]
+    e = flux_err[np.isfinite(flux_err)]
+    if f.size >= 3 and e.size and f.min() >= 5.0 and f.max() <= 35.0 and e.min() > 0 and e.max() < 1.0:
+        col, ecol = user_name.get("flux", "flux"), user_name.get("flux_err", "flux_err")
+        raise LightCurveError(
+            f"column {col!r} looks like AB magnitudes, not FLUXCAL flux (e.g. object {ids[0]!r}): all values lie "
+            f"in {f.min():.3g}-{f.max():.3g} with errors below 1, i.e. every point near m = 24-26 measured deeper "
+            f"than any survey's single visit. If these are magnitudes, pass aliases={{{col!r}: 'mag', {ecol!r}: "
+            "'mag_err'}; if they really are fluxes (zero point 27.5), pass check_flux_units=False")
+
+
 def _to_dataframe(table: Any) -> pd.DataFrame:
     if isinstance(table, pd.DataFrame):
-        return table.reset_index(drop=not isinstance(table.index, pd.RangeIndex) and table.index.name is None)
+        # a named index (e.g. ``object_id``) becomes a column; an unnamed one is dropped
+        return table.reset_index(drop=table.index.name is None and not isinstance(table.index, pd.MultiIndex))
     if hasattr(table, "to_pandas"):  # astropy Table
         return table.to_pandas()
     if isinstance(table, np.ndarray) and table.dtype.names:
@@ -636,7 +994,7 @@ def _metadata_frame(metadata: Any, aliases: Mapping[str, str] | None) -> pd.Data
     meta = meta.rename(columns=mapping)
     if "object_id" not in meta.columns:
         raise LightCurveError(f"metadata has no object id column; columns are {list(meta.columns)}")
-    meta["object_id"] = meta["object_id"].astype(str)
+    meta["object_id"] = _id_strings(meta["object_id"], "metadata object id")
     if meta["object_id"].duplicated().any():
         raise LightCurveError(
             f"metadata lists object {meta.loc[meta['object_id'].duplicated(), 'object_id'].iloc[0]!r} twice")
@@ -649,7 +1007,7 @@ def _align_metadata(metadata: pd.DataFrame | None, ids: np.ndarray) -> pd.DataFr
         return pd.DataFrame(index=index)
     meta = metadata if isinstance(metadata, pd.DataFrame) else _metadata_frame(metadata, None)
     meta = meta.copy()
-    meta.index = meta.index.astype(str)
+    meta.index = pd.Index(_id_strings(meta.index, "metadata index"), dtype=object)
     meta.index.name = "object_id"
     if meta.index.duplicated().any():
         raise LightCurveError(f"metadata lists object {meta.index[meta.index.duplicated()][0]!r} twice")

@@ -17,7 +17,8 @@ Each observation becomes one token (Gupta et al. 2025, Sec. 2.1):
 
 Curves longer than ``max_length`` keep the ``max_length`` consecutive observations centred on
 the brightest point (``window="peak"``), or the first / last ``max_length`` (``"first"``,
-``"last"``). The count of truncated curves is reported.
+``"last"``). The count of truncated curves is reported (``TokenizedLightCurves.n_truncated``,
+and :func:`astrokeras.downstream.embed` warns with :class:`TruncationWarning`).
 
 Example:
     >>> from astrokeras.photometry import LightCurves
@@ -37,7 +38,15 @@ import numpy as np
 from astrokeras import bands as _bands
 from astrokeras.photometry import LightCurveError, LightCurves
 
-__all__ = ["Tokenizer", "TokenizedLightCurves"]
+__all__ = ["Tokenizer", "TokenizedLightCurves", "TruncationWarning"]
+
+
+class TruncationWarning(UserWarning):
+    """Some light curves were longer than ``Tokenizer.max_length`` and were windowed.
+
+    The message states how many, the limit and which window was kept; silence it with
+    ``warnings.simplefilter("ignore", TruncationWarning)`` once the windowing is intended.
+    """
 
 
 @dataclasses.dataclass
@@ -49,12 +58,26 @@ class TokenizedLightCurves:
         offsets: int64 array ``(n_objects + 1,)``; object ``i`` is ``values[offsets[i]:offsets[i+1]]``.
         object_ids: ids aligned with the objects.
         n_truncated: how many curves were cut to ``max_length``.
+        max_length: the tokenizer's ``max_length`` (``None`` when unknown).
+        window: the tokenizer's ``window`` (``None`` when unknown).
     """
 
     values: np.ndarray
     offsets: np.ndarray
     object_ids: np.ndarray
     n_truncated: int = 0
+    max_length: int | None = None
+    window: str | None = None
+
+    def truncation_message(self) -> str | None:
+        """A sentence saying how many curves were windowed, or ``None`` when none was."""
+        if not self.n_truncated:
+            return None
+        limit = f" max_length={self.max_length} tokens" if self.max_length else " the tokenizer's max_length"
+        kept = {"peak": "the observations centred on the brightest point", "first": "the first observations",
+                "last": "the last observations"}.get(self.window, "a window of observations")
+        return (f"{self.n_truncated} of {len(self)} light curves are longer than{limit}; kept {kept} "
+                f"(window={self.window!r}). Pass Tokenizer(max_length=..., window=...) to change this.")
 
     @property
     def lengths(self) -> np.ndarray:
@@ -170,7 +193,7 @@ class Tokenizer:
             raise LightCurveError(f"object {lcs.object_ids[obj_index[i]]!r}: token overflows float32 "
                                   "(absurd time or flux value)")
         return TokenizedLightCurves(values=values, offsets=new_offsets, object_ids=lcs.object_ids,
-                                    n_truncated=n_truncated)
+                                    n_truncated=n_truncated, max_length=int(self.max_length), window=self.window)
 
     def _window_rows(self, lcs: LightCurves):
         lengths = lcs.lengths

@@ -60,3 +60,32 @@ def test_pivot_wavelength_tophat():
     assert bands.pivot_wavelength_um(w, np.ones_like(w)) == pytest.approx(expected, rel=1e-6)
     with pytest.raises(ValueError):
         bands.pivot_wavelength_um(w, np.zeros_like(w))
+
+
+@pytest.mark.parametrize("name,expected", [("ZTF::g", "ztf::g"), ("LSST::r", "lsst::r"), ("lsst::R", "lsst::r"),
+                                           ("ztf::G", "ztf::g"), ("Ztf::R", "ztf::r"), ("EROS::r", "eros::R"),
+                                           ("KEPLER::kp", "kepler::Kp"), ("ZTFg", "ztf::g"), (" lsst::Y ", "lsst::y")])
+def test_survey_prefixes_and_band_names_are_case_insensitive(name, expected):
+    assert bands.resolve_band(name) == expected
+    assert bands.resolve_bands([name, name]).tolist() == [expected, expected]
+
+
+def test_bare_band_without_survey_says_which_survey_to_pass():
+    with pytest.raises(bands.UnknownBandError, match=r"'g' exists in ztf, lsst, ps1; pass survey='ztf'"):
+        bands.resolve_band("g")
+    with pytest.raises(bands.UnknownBandError, match=r"'R' exists in ztf, .*pass survey='ztf'"):
+        bands.resolve_band("R")
+    assert bands.resolve_band("g", survey="ZTF") == "ztf::g"
+    with pytest.raises(bands.UnknownBandError, match=r"'u' exists in lsst.*not in survey 'ztf'"):
+        bands.resolve_band("u", survey="ztf")
+
+
+def test_bare_band_in_a_table_error_names_object_and_survey_fix():
+    import pandas as pd
+
+    from astrokeras.photometry import LightCurves
+
+    table = pd.DataFrame({"id": ["a"], "mjd": [1.0], "band": ["g"], "flux": [1.0], "flux_err": [1.0]})
+    with pytest.raises(bands.UnknownBandError, match=r"object 'a': unknown band 'g'.*pass survey='ztf'"):
+        LightCurves.from_table(table)
+    assert LightCurves.from_table(table, survey="ztf").band.tolist() == ["ztf::g"]

@@ -148,3 +148,12 @@ def test_fuzz_magnitudes_clear_error_or_finite(mags):
         return
     tok = Tokenizer(include_flux_err=True).tokenize(lcs.validate()[0])
     assert np.isfinite(tok.values).all()
+
+
+def test_truncation_is_reported_with_counts():
+    lcs = _lcs(n=3, length=20)
+    tok = Tokenizer(max_length=8, window="first").tokenize(lcs)
+    assert (tok.n_truncated, tok.max_length, tok.window) == (3, 8, "first")
+    assert tok.truncation_message().startswith("3 of 3 light curves are longer than max_length=8 tokens; kept the "
+                                               "first observations (window='first')")
+    assert Tokenizer(max_length=20).tokenize(lcs).truncation_message() is None

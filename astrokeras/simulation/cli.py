@@ -5,18 +5,17 @@ Examples:
     python -m astrofm simulate --survey lsst --n 5000 --classes "SN Ia" TDE --seed 7 --out sims/custom
 
 Each shard ``shard-NNNNN.parquet`` (+ ``.meta.parquet``) holds whole chunks of objects
-(:meth:`LightCurves.to_parquet`); ``manifest.json`` lists the shards, per-class counts, the seed
-and every argument, so a run can be reproduced exactly.
+(:meth:`LightCurves.to_parquet`); ``manifest.json`` lists the shards (sizes, sha256), per-class
+counts, the seed and every argument, so a run can be reproduced exactly. Files are written
+atomically and the manifest last; a folder holding a run with other arguments is refused unless
+``--overwrite`` (stale shards are removed); read a folder back, checked, with
+:func:`astrokeras.simulation.shards.read_simulation` (see that module).
 """
 
 from __future__ import annotations
 
 import argparse
-import json
-import os
 import time
-
-import numpy as np
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -35,6 +34,8 @@ def build_parser() -> argparse.ArgumentParser:
     ap.add_argument("--n-jobs", type=int, default=1, help="worker processes (output does not depend on it)")
     ap.add_argument("--shard-size", type=int, default=10000, help="objects per shard (rounded to chunks)")
     ap.add_argument("--id-prefix", default=None, help="object id prefix")
+    ap.add_argument("--overwrite", action="store_true",
+                    help="replace a simulation made with other arguments in --out (its shards are deleted)")
     return ap
 
 
@@ -66,10 +67,23 @@ def main(argv: list[str] | None = None) -> int:
         counts = _class_counts(args.n, args.classes)
         seed = 0 if args.seed is None else args.seed
         prefix = f"sim_{survey_name}_{seed}_" if args.id_prefix is None else args.id_prefix
+    from astrokeras.simulation.shards import (
+        SimulationFolderError,
+        prepare_folder,
+        write_manifest,
+        write_shard,
+    )
+
     survey = _resolve_survey(survey_name, None)
     plan = plan_chunks(counts, DEFAULT_CHUNK_SIZE)
     per_shard = max(1, args.shard_size // DEFAULT_CHUNK_SIZE)
-    os.makedirs(args.out, exist_ok=True)
+    run_key = {"survey": survey_name, "preset": args.preset, "scale": args.scale, "seed": seed,
+               "id_prefix": prefix, "counts": counts, "chunk_size": DEFAULT_CHUNK_SIZE,
+               "objects_per_shard": per_shard * DEFAULT_CHUNK_SIZE, "simulator_version": _simulator_version()}
+    try:
+        prepare_folder(args.out, run_key, overwrite=args.overwrite)
+    except SimulationFolderError as err:
+        raise SystemExit(f"simulate: {err}") from None
     shards, start, t_start = [], 0, time.time()
     with tqdm(total=int(sum(counts.values())), unit="lc", desc=f"simulate {survey_name}") as bar:
         for s in range(0, len(plan), per_shard):
@@ -77,21 +91,20 @@ def main(argv: list[str] | None = None) -> int:
             tasks = [(survey, label, chunk, count, seed, None) for label, chunk, count in part]
             results = _map_chunks(tasks, max(1, args.n_jobs), progress=lambda t: bar.update(t[3]))
             lcs = assemble(results, part, survey, prefix, start_index=start)
-            path = os.path.join(args.out, f"shard-{len(shards):05d}.parquet")
-            lcs.to_parquet(path)
-            labels, n_lab = np.unique(lcs.metadata["label"].to_numpy().astype(str), return_counts=True)
-            shards.append({"path": os.path.basename(path), "n_objects": len(lcs),
-                           "n_observations": lcs.n_observations,
-                           "counts": {str(k): int(v) for k, v in zip(labels, n_lab)}})
+            shards.append(write_shard(lcs, args.out, len(shards)))
             start += len(lcs)
-    manifest = {"survey": survey_name, "preset": args.preset, "scale": args.scale, "seed": seed,
-                "id_prefix": prefix, "counts": counts, "n_objects": start, "shards": shards,
-                "chunk_size": DEFAULT_CHUNK_SIZE, "survey_description": survey.description,
+    manifest = {**run_key, "n_objects": start, "shards": shards,
+                "survey_description": survey.description,
                 "seconds": round(time.time() - t_start, 2), "astrokeras_version": _version()}
-    with open(os.path.join(args.out, "manifest.json"), "w") as fh:
-        json.dump(manifest, fh, indent=1)
+    write_manifest(args.out, manifest)
     print(f"wrote {start} light curves in {len(shards)} shard(s) to {args.out} ({manifest['seconds']} s)")
     return 0
+
+
+def _simulator_version():
+    import astrokeras.simulation as sim
+
+    return getattr(sim, "SIMULATOR_VERSION", None)
 
 
 def _version() -> str:
