@@ -105,7 +105,7 @@ def run_anomaly(log, row: str, column: str, fitted, train: np.ndarray, train_lab
     rep_train, rep_dev, rep_test = fitted.represent(train), fitted.represent(dev), fitted.represent(test)
     results = {}
     for variant, per_class in (("global", False), ("per-class", True)):
-        det = LatentAnomalyDetector(per_class=per_class, seed=seed).fit(rep_train, train_labels if per_class else None)
+        det = LatentAnomalyDetector(per_class=per_class, n_estimators=100, seed=seed).fit(rep_train, train_labels if per_class else None)
         dev_auroc = float(weighted_metric("auroc", dev_is_anomaly, det.score(rep_dev))[0])
         results[variant] = (dev_auroc, det.score(rep_test))
         log.add(row, f"{column} [{variant}]", "auroc", split=split, seed=seed, y_true=test_is_anomaly,

@@ -93,7 +93,7 @@ class Config:
     test_fraction: float = 0.2
     dev_fraction: float = 0.2
     anomaly_test_fraction: float = 0.5
-    head_grid: tuple[tuple[int, ...], ...] = ((64,), (256,))
+    head_grid: tuple[tuple[int, ...], ...] = ((64,), (128,))
     head_epochs: int = 300
     head_patience: int = 20
     # end-to-end rows (no pretraining; EROS fine-tuning): trained to convergence on dev
@@ -249,7 +249,8 @@ def run(config: Config, workdir: str) -> pd.DataFrame:
     splits = ({s: bts_split(data.bts, s, config.test_fraction, config.dev_fraction, config.anomaly_test_fraction)
                for s in config.split_seeds} if data.bts is not None else {})
     frozen_seeds = lambda s: config.seeds if s == 0 else config.other_split_seeds  # noqa: E731
-    stages = ([SCRATCH_ROW] if config.scratch else []) + encoders + (["features"] if config.features else []) \
+    stages = ([SCRATCH_ROW] if config.scratch else []) + [ENCODER_ROWS.get(e, e) for e in encoders] \
+        + (["features"] if config.features else []) \
         + (["hybrid"] if config.features and config.hybrid and encoders else []) + (["EROS fine-tuning"] if encoders else [])
     progress = Progress(stages, name="table1")
     timings: dict[str, float] = {}

@@ -64,7 +64,7 @@ class Config:
     dev_fraction: float = 0.2
     seeds: tuple[int, ...] = (0, 1, 2, 3, 4)
     knn_k: int = 100
-    head_grid: tuple[tuple[int, ...], ...] = ((64,), (256,))
+    head_grid: tuple[tuple[int, ...], ...] = ((64,), (128,))
     head_epochs: int = 300
     head_patience: int = 20
     scratch: bool = True
