@@ -76,6 +76,10 @@ REDSHIFT_RANGES: dict[str, dict[str, tuple[float, float]]] = {
 }
 
 
+for _name, _like in (("ztf_gri", "ztf"), ("atlas", "ztf"), ("ps1", "lsst"), ("des", "lsst"), ("sdss", "lsst")):
+    REDSHIFT_RANGES[_name] = dict(REDSHIFT_RANGES[_like])
+
+
 def md14(z: np.ndarray) -> np.ndarray:
     """Madau & Dickinson (2014) cosmic star-formation history shape, normalised to 1 at z = 0."""
     z = np.asarray(z, dtype=float)
@@ -183,11 +187,13 @@ META_COLUMNS = ("redshift", "peak_mjd", "t_explosion_mjd", "trigger_mjd", "peak_
 _PHOT = _src.SyntheticPhotometry()
 
 
-def _noise(rng, flux_true, sky_sigma, gain_obs):
-    """Gaussian noise from the sky (depth) and source photons; float32 (noise >> float32 rounding)."""
+def _noise(rng, flux_true, sky_sigma, gain_obs, floor: float = 0.0):
+    """Gaussian noise from the sky (depth), source photons and a fractional floor; float32."""
     err = np.maximum(flux_true, 0.0)
     err *= gain_obs
     err += sky_sigma * sky_sigma
+    if floor:
+        err += (np.float32(floor) * flux_true) ** 2
     np.sqrt(err, out=err)
     flux = rng.standard_normal(flux_true.size, dtype=np.float32)
     flux *= err
@@ -199,8 +205,11 @@ def _survey_arrays(survey: Survey) -> dict:
     key = id(survey)
     cache = _SURVEY_CACHE.get(key)
     if cache is None or cache["survey"] is not survey:
-        f5 = 10.0 ** (-0.4 * (survey.depth_mag - ZERO_POINT))
-        cache = {"survey": survey, "sky_sigma": (f5 / DETECTION_SNR).astype(np.float32),
+        from astrokeras.simulation.surveys import DEFAULT_DIFFERENCE_IMAGING, DIFFERENCE_IMAGING
+
+        offset, floor = DIFFERENCE_IMAGING.get(survey.name, DEFAULT_DIFFERENCE_IMAGING)
+        f5 = 10.0 ** (-0.4 * (survey.depth_mag - offset - ZERO_POINT))
+        cache = {"survey": survey, "sky_sigma": (f5 / DETECTION_SNR).astype(np.float32), "floor": floor,
                  "gain": (10.0 ** (-0.4 * (survey.electron_zp - ZERO_POINT))).astype(np.float32),
                  "best_depth": survey.best_depth(),
                  "wavelength_angstrom": np.array([_wl(b) for b in survey.bands])}
@@ -262,17 +271,22 @@ _KMIN: dict = {}
 class _TransientContext:
     """Per-object arrays of one batch (after the stage-1 screen) and the photometry of visits."""
 
-    def __init__(self, rng, survey: Survey, model: _src.TransientModel, z, mu, stage1) -> None:
+    def __init__(self, rng, survey: Survey, model: _src.TransientModel, z, mu, stage1, shared: dict | None = None) -> None:
         n = z.size
         self.model, self.survey, self.z, self.mu = model, survey, z, mu
         self.sa = _survey_arrays(survey)
         bands, nb = survey.bands, len(survey.bands)
-        self.p = p = _src.draw_transient_params(model, rng, n, stage1)
+        if shared is None:
+            self.p = p = _src.draw_transient_params(model, rng, n, stage1)
+            self.field = rng.integers(0, survey.n_fields, n)
+            self.ebv_mw = draw_mw_ebv(rng, n)
+        else:  # the same objects seen by another survey (simulate_views)
+            self.p = p = shared["p"]
+            self.field, self.ebv_mw = shared["field"], shared["ebv_mw"]
         self.p32 = {k: v.astype(np.float32) for k, v in p.items()}
-        self.field = rng.integers(0, survey.n_fields, n)
-        self.ebv_mw = draw_mw_ebv(rng, n)
         self.duration = model.duration_days * (1 + z)
-        self.t0 = survey.t_start - self.duration + rng.random(n) * (survey.t_end - survey.t_start + self.duration)
+        self.t0 = (survey.t_start - self.duration + rng.random(n) * (survey.t_end - survey.t_start + self.duration)
+                   if shared is None else shared["t0"])
         # per (object, band) constant magnitude offset: peak normalisation, distance, dust, Ia colour
         log_tpk = np.log10(p["t_peak_k"])
         ref = _PHOT.reference(model.family, log_tpk)
@@ -302,7 +316,7 @@ class _TransientContext:
         mag *= -0.4
         np.minimum(mag, 30.0, out=mag)
         flux_true = np.power(np.float32(10.0), mag)  # 10**-inf = 0 before explosion
-        flux, err = _noise(rng, flux_true, sa["sky_sigma"][visit], sa["gain"][b])
+        flux, err = _noise(rng, flux_true, sa["sky_sigma"][visit], sa["gain"][b], sa["floor"])
         return t_obs, b, flux, err
 
 
@@ -349,7 +363,7 @@ DEFAULT_OPTIONS = Options()
 
 def _noise_fn(sa):
     def noise(rng, flux_true, visit, b):
-        return _noise(rng, flux_true, sa["sky_sigma"][visit], sa["gain"][b])
+        return _noise(rng, flux_true, sa["sky_sigma"][visit], sa["gain"][b], sa["floor"])
     return noise
 
 
@@ -369,11 +383,22 @@ def _draw_stage1(label: str, rng, n: int, opts: Options) -> dict:
     return _src.draw_peak_magnitudes(_src.TRANSIENTS[label], rng, n)
 
 
-def _make_context(rng, survey: Survey, label: str, z, mu, stage1, opts: Options, depth_limit, field=None, t0=None):
+def _make_context(rng, survey: Survey, label: str, z, mu, stage1, opts: Options, depth_limit, shared=None):
     if opts.uses_templates(label):
         return _tm.TemplateContext(rng, survey, label, z, mu, stage1, opts.ia_model, _PHOT, depth_limit,
-                                   _src.TRANSIENTS[label].duration_days, draw_mw_ebv, field=field, t0=t0)
-    return _TransientContext(rng, survey, _src.TRANSIENTS[label], z, mu, stage1)
+                                   _src.TRANSIENTS[label].duration_days, draw_mw_ebv, shared=shared)
+    return _TransientContext(rng, survey, _src.TRANSIENTS[label], z, mu, stage1, shared=shared)
+
+
+def shared_draw(ctx, survey: Survey) -> dict:
+    """The per-object draw of ``ctx`` for re-observing the same objects with ``survey``.
+
+    The sky position is kept as a position in [0, 1) (the field's index over the number of fields),
+    so a survey with a different number of fields still sees one fixed field per object.
+    """
+    u = (ctx.field + 0.5) / ctx.survey.n_fields
+    return {"p": ctx.p, "ebv_mw": ctx.ebv_mw, "t0": ctx.t0,
+            "field": np.minimum((u * survey.n_fields).astype(np.int64), survey.n_fields - 1)}
 
 
 def _observe(ctx, rng, gobj, visit, sa):
@@ -399,7 +424,7 @@ def _brightest_detection_mag(obj: np.ndarray, flux: np.ndarray, err: np.ndarray,
 
 
 def _transient_batch(rng, survey: Survey, label: str, n: int, z_lo: float, z_hi: float,
-                     opts: Options = DEFAULT_OPTIONS) -> dict:
+                     opts: Options = DEFAULT_OPTIONS, extra_surveys: tuple = ()) -> dict:
     sa = _survey_arrays(survey)
     depth_limit = _depth_limit(sa, opts)
     # stage 1: redshift and peak magnitude only; skip objects that cannot reach the depth
@@ -460,6 +485,20 @@ def _transient_batch(rng, survey: Survey, label: str, n: int, z_lo: float, z_hi:
     meta["n_detections"] = full_count
     res = _batch_result(m, kept, g_all, t_all, b_all, f_all, e_all, meta)
     res["n_drawn"] = n
+    # the same kept objects through other surveys: same parameters, explosion time and sky position,
+    # observed over the same window (30 d before explosion to post_trigger_days after the trigger)
+    res["views"] = []
+    trig_full = np.full(m, np.nan)
+    trig_full[cand] = trig_t
+    for sv in extra_surveys:
+        cx = _make_context(rng, sv, label, ctx.z, ctx.mu, None, opts, _depth_limit(_survey_arrays(sv), opts),
+                           shared=shared_draw(ctx, sv))
+        ox, vx = sv.visits(cx.field[kept], ctx.t0[kept] - opts.pre_explosion_days, trig_full[kept] + opts.post_trigger_days)
+        gx = kept[ox]
+        tx, bx, fx, ex = _observe(cx, rng, gx, vx, _survey_arrays(sv))
+        vres = _batch_result(m, kept, gx, tx, bx, fx, ex, {})
+        vres["survey"] = sv
+        res["views"].append(vres)
     return res
 
 
@@ -578,7 +617,7 @@ def bright_redshift_limit(label: str, survey: Survey, peak_mag_max: float, opts:
 
 
 def simulate_class(survey: Survey, label: str, n: int, seed, redshift_range: tuple[float, float] | None = None,
-                   max_draws: int | None = None, opts: Options = DEFAULT_OPTIONS) -> dict:
+                   max_draws: int | None = None, opts: Options = DEFAULT_OPTIONS, extra_surveys: tuple = ()) -> dict:
     """Simulate ``n`` detected objects of one class in one survey (flat arrays; see :func:`_batch_result`).
 
     Args:
@@ -589,6 +628,8 @@ def simulate_class(survey: Survey, label: str, n: int, seed, redshift_range: tup
         redshift_range: ``(z_lo, z_hi)`` overriding the class/survey default.
         max_draws: give up (``RuntimeError``) after this many draws (default ``max(2000 n, 1e6)``).
         opts: :class:`Options` (SED models, window, BTS-like peak-magnitude selection).
+        extra_surveys: more :class:`Survey` objects that observe the same kept objects; their
+            results are in ``out["views"]`` (same layout, metadata left NaN).
 
     Returns:
         dict with ``obj`` (0..n-1), ``time_mjd``, ``band_idx`` (into ``survey.bands``), ``flux``,
@@ -604,9 +645,11 @@ def simulate_class(survey: Survey, label: str, n: int, seed, redshift_range: tup
         need = n - have
         batch = int(min(max(need / max(rate, 1e-3) * 1.2, 256), 20000))
         if label == "AGN":
+            if extra_surveys:
+                raise ValueError("simulate_views supports the transient classes; AGN has no shared-draw view yet")
             res = _agn_batch(rng, survey, batch, z_lo, z_hi)
         else:
-            res = _transient_batch(rng, survey, label, batch, z_lo, z_hi, opts)
+            res = _transient_batch(rng, survey, label, batch, z_lo, z_hi, opts, extra_surveys)
         n_kept = res["meta"]["redshift"].size
         drawn += batch
         if n_kept:
@@ -617,7 +660,10 @@ def simulate_class(survey: Survey, label: str, n: int, seed, redshift_range: tup
             raise RuntimeError(
                 f"only {have} of {n} {label} objects were detected in {drawn} draws with redshifts in "
                 f"[{z_lo}, {z_hi}] in survey {survey.name!r}; widen the redshift range or use a deeper survey")
-    return _concat(parts, drawn)
+    out = _concat(parts, drawn)
+    if extra_surveys:
+        out["views"] = [_concat([p["views"][j] for p in parts], drawn) for j in range(len(extra_surveys))]
+    return out
 
 
 def _truncate(res: dict, need: int) -> dict:
@@ -625,9 +671,12 @@ def _truncate(res: dict, need: int) -> dict:
     if n_kept <= need:
         return res
     m = res["obj"] < need
-    return {"n_drawn": res["n_drawn"], "obj": res["obj"][m], "time_mjd": res["time_mjd"][m],
-            "band_idx": res["band_idx"][m], "flux": res["flux"][m], "flux_err": res["flux_err"][m],
-            "meta": {k: v[:need] for k, v in res["meta"].items()}}
+    out = {"n_drawn": res["n_drawn"], "obj": res["obj"][m], "time_mjd": res["time_mjd"][m],
+           "band_idx": res["band_idx"][m], "flux": res["flux"][m], "flux_err": res["flux_err"][m],
+           "meta": {k: v[:need] for k, v in res["meta"].items()}}
+    if res.get("views"):
+        out["views"] = [_truncate(v, need) for v in res["views"]]
+    return out
 
 
 def _concat(parts: list[dict], drawn: int) -> dict:

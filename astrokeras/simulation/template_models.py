@@ -169,17 +169,20 @@ class TemplateContext:
     """
 
     def __init__(self, rng, survey, label: str, z, mu, stage1, ia_model: str, phot, depth_limit,
-                 duration_days: float, draw_mw_ebv, field=None, t0=None) -> None:
+                 duration_days: float, draw_mw_ebv, shared: dict | None = None) -> None:
         n = z.size
         self.label, self.survey, self.z, self.mu, self.ia_model = label, survey, z, mu, ia_model
         bands, nb = survey.bands, len(survey.bands)
-        self.p = p = draw_params(label, rng, n, stage1, ia_model)
-        self.field = rng.integers(0, survey.n_fields, n) if field is None else field
-        self.ebv_mw = draw_mw_ebv(rng, n)
+        if shared is None:
+            self.p = p = draw_params(label, rng, n, stage1, ia_model)
+            self.field = rng.integers(0, survey.n_fields, n)
+            self.ebv_mw = draw_mw_ebv(rng, n)
+        else:  # the same objects seen by another survey (simulate_views)
+            self.p = p = shared["p"]
+            self.field, self.ebv_mw = shared["field"], shared["ebv_mw"]
         self.duration = (duration_days + p["t_peak_days"]) * (1 + z)
-        if t0 is None:
-            t0 = survey.t_start - self.duration + rng.random(n) * (survey.t_end - survey.t_start + self.duration)
-        self.t0 = t0
+        self.t0 = (survey.t_start - self.duration + rng.random(n) * (survey.t_end - survey.t_start + self.duration)
+                   if shared is None else shared["t0"])
         tables = _tp.template_tables()
         ob = np.tile(np.arange(nb), n)
         zb = np.repeat(z, nb)
