@@ -156,3 +156,12 @@ def test_view_strings_are_validated():
         simulate_views(["ztf", "ztf:u"], classes={"SN Ia": 2})
     with pytest.raises(ValueError, match="AGN"):
         simulate_views(["ztf", "lsst"], classes={"AGN": 2})
+
+
+def test_bts_preset_is_alert_photometry_below_18_5():
+    from astrokeras.simulation.presets import get_preset, preset_counts
+
+    assert sum(preset_counts("ztf_bts").values()) == 10000 and get_preset("ztf_bts").peak_mag_max == 18.5
+    lcs = ak.simulate_preset("ztf_bts", scale=0.003)
+    assert len(lcs) == sum(preset_counts("ztf_bts", 0.003).values())
+    assert np.all(lcs.flux / lcs.flux_err >= 5.0)

@@ -45,7 +45,7 @@ from astrokeras.simulation.sources import CLASSES
 from astrokeras.simulation.surveys import SURVEYS, Survey, default_survey, survey_from_pointings
 
 __all__ = ["CLASSES", "Options", "SIMULATOR_VERSION", "SURVEYS", "Survey", "alert_view", "plan_chunks", "simulate",
-           "simulate_preset", "survey_from_pointings"]
+           "simulate_preset", "simulate_views", "survey_from_pointings"]
 
 DEFAULT_CHUNK_SIZE = 2000
 
@@ -301,12 +301,15 @@ def simulate_preset(name: str, scale: float = 1.0, seed: int | None = None, n_jo
 
     spec = get_preset(name)
     return simulate(spec.survey, classes=preset_counts(name, scale), seed=spec.seed if seed is None else seed,
-                    id_prefix=spec.id_prefix, n_jobs=n_jobs)
+                    id_prefix=spec.id_prefix, n_jobs=n_jobs, peak_mag_max=spec.peak_mag_max,
+                    photometry=spec.photometry)
 
 
 def default_redshift_range(survey: str, label: str) -> tuple[float, float]:
     """The default ``(z_min, z_max)`` of a class in a survey."""
     return REDSHIFT_RANGES[str(survey).lower()][_check_class(label)]
 
+
+from astrokeras.simulation.views import simulate_views  # noqa: E402  (uses the helpers above)
 
 del os
