@@ -13,6 +13,8 @@ bands          curve                                    package
 ztf g r i      ``ZTF_g``, ``ZTF_r``, ``ZTF_i``          pyphot (bundled library)
 lsst ugrizy    ``lsst2023-<b>`` (total throughput)      speclite
 ps1 g r i z y  ``PS1_<b>``                              pyphot
+des g r i z Y  ``decam2014-<b>`` (DECam total)          speclite
+sdss ugriz     ``sdss2010-<b>``                          speclite
 kepler Kp      ``KEPLER_Kp``                            pyphot
 bessell UBVRI  ``bessell-<B>``                          speclite
 =============  ======================================  ================================
@@ -97,6 +99,8 @@ _CURVES: dict[str, tuple[str, str]] = {
     "eros::R": ("tophat", "620-920"),
     "atlas::c": ("tophat", "420-650"),
     "atlas::o": ("tophat", "560-820"),
+    **{f"des::{b}": ("speclite", f"decam2014-{b}") for b in "grizY"},
+    **{f"sdss::{b}": ("speclite", f"sdss2010-{b}") for b in "ugriz"},
 }
 
 _SOURCE_TEXT = {

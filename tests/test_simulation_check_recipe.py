@@ -23,17 +23,36 @@ def test_summary_statistics_on_a_hand_made_light_curve():
 
 
 def test_bright_redshift_limit_grows_with_luminosity():
-    assert R.bright_redshift_limit("SLSN-I", 18.5) > R.bright_redshift_limit("SN Ia", 18.5) > \
-        R.bright_redshift_limit("SN Ia-91bg", 18.5)
+    from astrokeras.simulation import population as P
+    from astrokeras.simulation.surveys import default_survey
+
+    s = default_survey("ztf")
+    opts = P.Options(sed="analytic")
+    assert P.bright_redshift_limit("SLSN-I", s, 18.5, opts) > P.bright_redshift_limit("SN Ia", s, 18.5, opts) > \
+        P.bright_redshift_limit("SN Ia-91bg", s, 18.5, opts)
 
 
-@pytest.mark.needs_data("ztf_bts_antares")
-def test_recipe_runs_on_real_bts(data_home, tmp_path, monkeypatch):
+def test_token_statistics_of_a_hand_made_light_curve():
+    lcs = ak.LightCurves(["a"] * 4, [0.0, 0.1, 5.0, 20.0], ["ztf::g", "ztf::r", "ztf::g", "ztf::r"],
+                         [100.0, 120.0, 400.0, 50.0], [5.0, 5.0, 5.0, 5.0])
+    stats, values, mask = R.token_statistics(lcs, max_length=8)
+    s = stats.loc["a"]
+    assert s["n_tokens"] == 4 and s["span"] == pytest.approx(20.0, abs=1e-3)
+    assert s["same_night_frac"] == pytest.approx(1 / 3) and s["g_frac"] == 0.5
+    assert s["flux_max"] == pytest.approx(np.arcsinh(40.0), rel=1e-5)
+    assert values.shape == (1, 8, 3) and mask.sum() == 4
+
+
+@pytest.mark.slow
+@pytest.mark.needs_data("ztf_bts_antares", "sim_blocks")
+def test_recipe_runs_on_real_bts(data_home, tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("ASTROKERAS_DATA", data_home)
-    cfg = dataclasses.replace(R.get_config(quick=True), sim_per_class=400, cv_folds=3,
-                              boosting_iterations=40)
+    cfg = dataclasses.replace(R.get_config(quick=True), sim_factor=0.5, min_sim_per_class=40, cv_folds=3,
+                              boosting_iterations=30, sequence_epochs=1)
     table = R.run(cfg, str(tmp_path))
     assert 0.5 <= table.attrs["auroc"] <= 1.0
+    assert table.attrs["auroc"] == max(table.attrs[k] for k in ("auroc_summary", "auroc_tokens", "auroc_sequence"))
+    assert "Real-vs-simulated discriminator AUROC: " in capsys.readouterr().out
     assert {"SN Ia", "SN II", "SN Ib/c"} <= set(table["class"])
     for name in ("distributions.png", "redshift_per_class.png", "simulation_check.md"):
         assert os.path.getsize(tmp_path / name) > 1000

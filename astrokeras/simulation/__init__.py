@@ -32,17 +32,26 @@ import numpy as np
 import pandas as pd
 
 from astrokeras.photometry import LightCurves
-from astrokeras.simulation.population import META_COLUMNS, REDSHIFT_RANGES, prepare, simulate_class
+from astrokeras.simulation.population import (
+    DEFAULT_OPTIONS,
+    META_COLUMNS,
+    REDSHIFT_RANGES,
+    Options,
+    prepare,
+    simulate_class,
+)
+from astrokeras.simulation.template_models import SUBTYPE_NAMES
 from astrokeras.simulation.sources import CLASSES
 from astrokeras.simulation.surveys import SURVEYS, Survey, default_survey, survey_from_pointings
 
-__all__ = ["CLASSES", "SIMULATOR_VERSION", "SURVEYS", "Survey", "plan_chunks", "simulate", "simulate_preset", "survey_from_pointings"]
+__all__ = ["CLASSES", "Options", "SIMULATOR_VERSION", "SURVEYS", "Survey", "alert_view", "plan_chunks", "simulate",
+           "simulate_preset", "simulate_views", "survey_from_pointings"]
 
 DEFAULT_CHUNK_SIZE = 2000
 
 #: Bump whenever a change to the simulator can change its output for the same arguments: caches of
 #: simulated sets (recipes) include it in their key, so stale simulations are never reused.
-SIMULATOR_VERSION = 1
+SIMULATOR_VERSION = 2
 
 
 def _class_counts(n, classes) -> dict[str, int]:
@@ -131,8 +140,9 @@ def _chunk_seed(seed: int, survey_name: str, label: str, chunk: int) -> np.rando
 
 
 def _run_chunk(args) -> dict:
-    survey, label, chunk, count, seed, redshift_range = args
-    return simulate_class(survey, label, count, _chunk_seed(seed, survey.name, label, chunk), redshift_range)
+    survey, label, chunk, count, seed, redshift_range = args[:6]
+    opts = args[6] if len(args) > 6 else DEFAULT_OPTIONS
+    return simulate_class(survey, label, count, _chunk_seed(seed, survey.name, label, chunk), redshift_range, opts=opts)
 
 
 def _map_chunks(tasks: list, n_jobs: int, progress=None) -> list[dict]:
@@ -143,7 +153,7 @@ def _map_chunks(tasks: list, n_jobs: int, progress=None) -> list[dict]:
             if progress is not None:
                 progress(t)
         return out
-    prepare(tasks[0][0], sorted({t[1] for t in tasks}))  # build tables once, before forking
+    prepare(tasks[0][0], sorted({t[1] for t in tasks}), tasks[0][6] if len(tasks[0]) > 6 else DEFAULT_OPTIONS)
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
     with ProcessPoolExecutor(max_workers=n_jobs, mp_context=multiprocessing.get_context(method)) as pool:
         out = []
@@ -169,6 +179,9 @@ def assemble(results: list[dict], plan: list[tuple[str, int, int]], survey: Surv
     meta = {k: np.concatenate([r["meta"][k] for r in results]) for k in META_COLUMNS}
     labels = np.concatenate([[label] * s for (label, _, _), s in zip(plan, sizes)]).astype(object)
     frame = pd.DataFrame({"survey": survey.name, "label": labels, **meta}, index=pd.Index(ids, name="object_id"))
+    code = frame.pop("subtype_code").to_numpy()
+    names = np.array(SUBTYPE_NAMES + ("",), dtype=object)
+    frame["subtype"] = names[np.where(np.isfinite(code), code, len(SUBTYPE_NAMES)).astype(np.int64)]
     frame["field"] = frame["field"].astype(np.int64)
     frame["n_detections"] = frame["n_detections"].astype(np.int64)
     return LightCurves(ids[obj], np.concatenate([r["time_mjd"] for r in results]), band,
@@ -180,6 +193,9 @@ def _empty(survey: Survey) -> LightCurves:
     lcs = LightCurves.empty()
     cols = {"survey": pd.Series([], dtype=object), "label": pd.Series([], dtype=object)}
     for k in META_COLUMNS:
+        if k == "subtype_code":
+            cols["subtype"] = pd.Series([], dtype=object)
+            continue
         cols[k] = pd.Series([], dtype=np.int64 if k in ("field", "n_detections") else float)
     lcs.metadata = pd.DataFrame(cols, index=pd.Index([], name="object_id", dtype=object))
     return lcs
@@ -187,7 +203,9 @@ def _empty(survey: Survey) -> LightCurves:
 
 def simulate(survey: str = "ztf", n: int | None = None, classes: Iterable[str] | Mapping[str, int] | None = None,
              seed: int = 0, redshift_range: tuple[float, float] | None = None, cadence=None,
-             id_prefix: str | None = None, n_jobs: int = 1, chunk_size: int = DEFAULT_CHUNK_SIZE) -> LightCurves:
+             id_prefix: str | None = None, n_jobs: int = 1, chunk_size: int = DEFAULT_CHUNK_SIZE,
+             sed: str = "templates", ia_model: str = "salt3", post_trigger_days: float = 365.0,
+             peak_mag_max: float | None = None, photometry: str = "forced") -> LightCurves:
     """Simulate detected light curves of a survey.
 
     Args:
@@ -203,6 +221,17 @@ def simulate(survey: str = "ztf", n: int | None = None, classes: Iterable[str] |
         id_prefix: object-id prefix (default ``"sim_<survey>_<seed>_"``); ids are prefix + 7 digits.
         n_jobs: worker processes (results do not depend on it).
         chunk_size: objects per chunk and class.
+        sed: ``"templates"`` (default: SALT3/SALT2/Hsiao SN Ia, SNANA core-collapse templates with
+            published luminosity functions; needs ``$ASTROKERAS_DATA/sim_blocks``) or ``"analytic"``
+            (data-free blackbody photospheres, the engine of SIMULATOR_VERSION 1). 91bg, Iax, TDE,
+            SLSN-I and AGN use their own parametric models in both.
+        ia_model: ``"salt3"``, ``"salt2"`` (SALT2-B21) or ``"hsiao"``.
+        post_trigger_days: the light curve runs from 30 d before explosion to this many observer
+            days after the trigger (default a year: whole light curves).
+        peak_mag_max: BTS-like selection: keep objects whose brightest detection is brighter than
+            this (ZTF BTS: 18.5; Perley et al. 2020, ApJ 904, 35). None: every detected object.
+        photometry: ``"forced"`` (every visit in the window) or ``"alert"`` (S/N >= 5 detections
+            only, as in alert streams; :func:`alert_view` of the forced light curves).
 
     Returns:
         :class:`~astrokeras.photometry.LightCurves` with metadata ``survey``, ``label``, ``redshift`` and
@@ -225,11 +254,39 @@ def simulate(survey: str = "ztf", n: int | None = None, classes: Iterable[str] |
     _check_count(n_jobs, "n_jobs")
     if _check_count(chunk_size, "chunk_size") == 0:
         raise ValueError("chunk_size must be positive")
+    if photometry not in ("forced", "alert"):
+        raise ValueError(f"photometry must be 'forced' or 'alert', got {photometry!r}")
+    opts = Options(sed=sed, ia_model=ia_model, post_trigger_days=float(post_trigger_days),
+                   peak_mag_max=None if peak_mag_max is None else float(peak_mag_max))
     plan = plan_chunks(counts, chunk_size)
-    tasks = [(sv, label, chunk, count, seed, zr) for label, chunk, count in plan]
+    tasks = [(sv, label, chunk, count, seed, zr, opts) for label, chunk, count in plan]
     results = _map_chunks(tasks, max(1, n_jobs))
     prefix = f"sim_{sv.name}_{seed}_" if id_prefix is None else str(id_prefix)
-    return assemble(results, plan, sv, prefix)
+    lcs = assemble(results, plan, sv, prefix)
+    return alert_view(lcs) if photometry == "alert" else lcs
+
+
+def alert_view(lcs: LightCurves, snr_min: float = 5.0) -> LightCurves:
+    """The alert-stream view of forced photometry: only detections (``flux / flux_err >= snr_min``).
+
+    ZTF issues alerts for 5-sigma difference-image detections (Masci et al. 2019, PASP 131, 018003);
+    positive and negative detections alike, but transients' alert light curves (and the BTS
+    curves) are their positive detections, which is what this keeps. Objects keep their metadata
+    (and ids) even when no point survives.
+
+    Example:
+        >>> lcs = simulate("ztf", classes={"SN Ia": 2}, seed=4)
+        >>> alerts = alert_view(lcs)
+        >>> bool(np.all(alerts.flux / alerts.flux_err >= 5.0))
+        True
+    """
+    keep = lcs.flux >= snr_min * lcs.flux_err
+    return _select_points(lcs, keep)
+
+
+def _select_points(lcs: LightCurves, keep: np.ndarray) -> LightCurves:
+    return LightCurves(lcs.object_id[keep], lcs.time_mjd[keep], lcs.band[keep], lcs.flux[keep],
+                       lcs.flux_err[keep], metadata=lcs.metadata.copy(), _trusted=True)
 
 
 def simulate_preset(name: str, scale: float = 1.0, seed: int | None = None, n_jobs: int = 1) -> LightCurves:
@@ -244,12 +301,15 @@ def simulate_preset(name: str, scale: float = 1.0, seed: int | None = None, n_jo
 
     spec = get_preset(name)
     return simulate(spec.survey, classes=preset_counts(name, scale), seed=spec.seed if seed is None else seed,
-                    id_prefix=spec.id_prefix, n_jobs=n_jobs)
+                    id_prefix=spec.id_prefix, n_jobs=n_jobs, peak_mag_max=spec.peak_mag_max,
+                    photometry=spec.photometry)
 
 
 def default_redshift_range(survey: str, label: str) -> tuple[float, float]:
     """The default ``(z_min, z_max)`` of a class in a survey."""
     return REDSHIFT_RANGES[str(survey).lower()][_check_class(label)]
 
+
+from astrokeras.simulation.views import simulate_views  # noqa: E402  (uses the helpers above)
 
 del os

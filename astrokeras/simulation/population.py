@@ -51,11 +51,15 @@ from __future__ import annotations
 
 import numpy as np
 
+from dataclasses import dataclass
+
 from astrokeras.simulation import sources as _src
+from astrokeras.simulation import template_models as _tm
+from astrokeras.simulation import templates as _tp
 from astrokeras.simulation.surveys import DETECTION_SNR, ZERO_POINT, Survey
 
-PRE_DETECTION_DAYS = 30.0
-POST_TRIGGER_DAYS = 100.0
+PRE_EXPLOSION_DAYS = 30.0
+POST_TRIGGER_DAYS = 365.0
 AGN_WINDOW_DAYS = 730.0
 PRESCREEN_MARGIN_MAG = 1.5
 
@@ -70,6 +74,10 @@ REDSHIFT_RANGES: dict[str, dict[str, tuple[float, float]]] = {
              "SN Ib/c": (0.005, 1.25), "SN II": (0.005, 1.25), "TDE": (0.01, 4.0),
              "SLSN-I": (0.02, 3.9), "AGN": (0.02, 3.0)},
 }
+
+
+for _name, _like in (("ztf_gri", "ztf"), ("atlas", "ztf"), ("ps1", "lsst"), ("des", "lsst"), ("sdss", "lsst")):
+    REDSHIFT_RANGES[_name] = dict(REDSHIFT_RANGES[_like])
 
 
 def md14(z: np.ndarray) -> np.ndarray:
@@ -173,16 +181,19 @@ def draw_mw_ebv(rng: np.random.Generator, n: int) -> np.ndarray:
 META_COLUMNS = ("redshift", "peak_mjd", "t_explosion_mjd", "trigger_mjd", "peak_abs_mag", "distmod",
                 "ebv_mw", "ebv_host", "n_detections", "field", "x1", "color_c", "rise_days", "tau_m_days",
                 "magnetar_tp_days", "plateau_days", "decline_days", "t_peak_k", "agn_log_mbh",
-                "agn_tau_days", "agn_sf_inf_mag", "agn_alpha_nu", "agn_mean_mag")
+                "agn_tau_days", "agn_sf_inf_mag", "agn_alpha_nu", "agn_mean_mag", "brightest_mag", "subtype_code",
+                "template_index")
 
 _PHOT = _src.SyntheticPhotometry()
 
 
-def _noise(rng, flux_true, sky_sigma, gain_obs):
-    """Gaussian noise from the sky (depth) and source photons; float32 (noise >> float32 rounding)."""
+def _noise(rng, flux_true, sky_sigma, gain_obs, floor: float = 0.0):
+    """Gaussian noise from the sky (depth), source photons and a fractional floor; float32."""
     err = np.maximum(flux_true, 0.0)
     err *= gain_obs
     err += sky_sigma * sky_sigma
+    if floor:
+        err += (np.float32(floor) * flux_true) ** 2
     np.sqrt(err, out=err)
     flux = rng.standard_normal(flux_true.size, dtype=np.float32)
     flux *= err
@@ -194,8 +205,11 @@ def _survey_arrays(survey: Survey) -> dict:
     key = id(survey)
     cache = _SURVEY_CACHE.get(key)
     if cache is None or cache["survey"] is not survey:
-        f5 = 10.0 ** (-0.4 * (survey.depth_mag - ZERO_POINT))
-        cache = {"survey": survey, "sky_sigma": (f5 / DETECTION_SNR).astype(np.float32),
+        from astrokeras.simulation.surveys import DEFAULT_DIFFERENCE_IMAGING, DIFFERENCE_IMAGING
+
+        offset, floor = DIFFERENCE_IMAGING.get(survey.name, DEFAULT_DIFFERENCE_IMAGING)
+        f5 = 10.0 ** (-0.4 * (survey.depth_mag - offset - ZERO_POINT))
+        cache = {"survey": survey, "sky_sigma": (f5 / DETECTION_SNR).astype(np.float32), "floor": floor,
                  "gain": (10.0 ** (-0.4 * (survey.electron_zp - ZERO_POINT))).astype(np.float32),
                  "best_depth": survey.best_depth(),
                  "wavelength_angstrom": np.array([_wl(b) for b in survey.bands])}
@@ -257,17 +271,22 @@ _KMIN: dict = {}
 class _TransientContext:
     """Per-object arrays of one batch (after the stage-1 screen) and the photometry of visits."""
 
-    def __init__(self, rng, survey: Survey, model: _src.TransientModel, z, mu, stage1) -> None:
+    def __init__(self, rng, survey: Survey, model: _src.TransientModel, z, mu, stage1, shared: dict | None = None) -> None:
         n = z.size
         self.model, self.survey, self.z, self.mu = model, survey, z, mu
         self.sa = _survey_arrays(survey)
         bands, nb = survey.bands, len(survey.bands)
-        self.p = p = _src.draw_transient_params(model, rng, n, stage1)
+        if shared is None:
+            self.p = p = _src.draw_transient_params(model, rng, n, stage1)
+            self.field = rng.integers(0, survey.n_fields, n)
+            self.ebv_mw = draw_mw_ebv(rng, n)
+        else:  # the same objects seen by another survey (simulate_views)
+            self.p = p = shared["p"]
+            self.field, self.ebv_mw = shared["field"], shared["ebv_mw"]
         self.p32 = {k: v.astype(np.float32) for k, v in p.items()}
-        self.field = rng.integers(0, survey.n_fields, n)
-        self.ebv_mw = draw_mw_ebv(rng, n)
         self.duration = model.duration_days * (1 + z)
-        self.t0 = survey.t_start - self.duration + rng.random(n) * (survey.t_end - survey.t_start + self.duration)
+        self.t0 = (survey.t_start - self.duration + rng.random(n) * (survey.t_end - survey.t_start + self.duration)
+                   if shared is None else shared["t0"])
         # per (object, band) constant magnitude offset: peak normalisation, distance, dust, Ia colour
         log_tpk = np.log10(p["t_peak_k"])
         ref = _PHOT.reference(model.family, log_tpk)
@@ -297,49 +316,166 @@ class _TransientContext:
         mag *= -0.4
         np.minimum(mag, 30.0, out=mag)
         flux_true = np.power(np.float32(10.0), mag)  # 10**-inf = 0 before explosion
-        flux, err = _noise(rng, flux_true, sa["sky_sigma"][visit], sa["gain"][b])
+        flux, err = _noise(rng, flux_true, sa["sky_sigma"][visit], sa["gain"][b], sa["floor"])
         return t_obs, b, flux, err
 
 
-def _transient_batch(rng, survey: Survey, label: str, n: int, z_lo: float, z_hi: float) -> dict:
-    model = _src.TRANSIENTS[label]
+@dataclass(frozen=True)
+class Options:
+    """How objects are modelled and observed (arguments of :func:`~astrokeras.simulation.simulate`).
+
+    Attributes:
+        sed: ``"templates"`` (SN Ia from SALT/Hsiao, SN II and Ib/c from the SNANA templates; see
+            :mod:`~astrokeras.simulation.template_models`) or ``"analytic"`` (the data-free
+            blackbody photospheres of :mod:`~astrokeras.simulation.sources`).
+        ia_model: ``"salt3"``, ``"salt2"`` (SALT2-B21) or ``"hsiao"`` (with ``sed="templates"``).
+        pre_explosion_days: observer days before explosion where the window starts.
+        post_trigger_days: observer days after the trigger (second detection) where it ends.
+        peak_mag_max: keep only objects whose brightest detection is brighter than this AB
+            magnitude (a BTS-like spectroscopic selection: 18.5 for ZTF BTS, Perley et al. 2020);
+            None keeps every detected object.
+    """
+
+    sed: str = "templates"
+    ia_model: str = "salt3"
+    pre_explosion_days: float = PRE_EXPLOSION_DAYS
+    post_trigger_days: float = POST_TRIGGER_DAYS
+    peak_mag_max: float | None = None
+
+    def __post_init__(self) -> None:
+        if self.sed not in ("templates", "analytic"):
+            raise ValueError(f"sed must be 'templates' or 'analytic', got {self.sed!r}")
+        if self.ia_model not in _tm.IA_MODELS:
+            raise ValueError(f"ia_model must be one of {', '.join(_tm.IA_MODELS)}, got {self.ia_model!r}")
+        for name in ("pre_explosion_days", "post_trigger_days"):
+            v = getattr(self, name)
+            if not (isinstance(v, (int, float)) and np.isfinite(v) and v >= 0):
+                raise ValueError(f"{name} must be a finite non-negative number of days, got {v!r}")
+        if self.peak_mag_max is not None and not np.isfinite(self.peak_mag_max):
+            raise ValueError(f"peak_mag_max must be a finite magnitude or None, got {self.peak_mag_max!r}")
+
+    def uses_templates(self, label: str) -> bool:
+        return self.sed == "templates" and label in _tm.TEMPLATE_CLASSES
+
+
+DEFAULT_OPTIONS = Options()
+
+
+def _noise_fn(sa):
+    def noise(rng, flux_true, visit, b):
+        return _noise(rng, flux_true, sa["sky_sigma"][visit], sa["gain"][b], sa["floor"])
+    return noise
+
+
+def _screen_kmin(label: str, survey: Survey, opts: Options) -> tuple[np.ndarray, float]:
+    """(k(z) on its grid, grid step) for the stage-1 screen."""
+    if opts.uses_templates(label):
+        key = ("tkmin", label, survey.bands, opts.ia_model)
+        if key not in _KMIN:
+            _KMIN[key] = _tm.kmin(label, list(survey.bands), opts.ia_model)
+        return _KMIN[key], float(_tp.TEMPLATE_Z_GRID[1])
+    return _kmin(_src.TRANSIENTS[label].family, label, survey), float(_src.Z_GRID[1])
+
+
+def _draw_stage1(label: str, rng, n: int, opts: Options) -> dict:
+    if opts.uses_templates(label):
+        return _tm.draw_stage1(label, rng, n)
+    return _src.draw_peak_magnitudes(_src.TRANSIENTS[label], rng, n)
+
+
+def _make_context(rng, survey: Survey, label: str, z, mu, stage1, opts: Options, depth_limit, shared=None):
+    if opts.uses_templates(label):
+        return _tm.TemplateContext(rng, survey, label, z, mu, stage1, opts.ia_model, _PHOT, depth_limit,
+                                   _src.TRANSIENTS[label].duration_days, draw_mw_ebv, shared=shared)
+    return _TransientContext(rng, survey, _src.TRANSIENTS[label], z, mu, stage1, shared=shared)
+
+
+def shared_draw(ctx, survey: Survey) -> dict:
+    """The per-object draw of ``ctx`` for re-observing the same objects with ``survey``.
+
+    The sky position is kept as a position in [0, 1) (the field's index over the number of fields),
+    so a survey with a different number of fields still sees one fixed field per object.
+    """
+    u = (ctx.field + 0.5) / ctx.survey.n_fields
+    return {"p": ctx.p, "ebv_mw": ctx.ebv_mw, "t0": ctx.t0,
+            "field": np.minimum((u * survey.n_fields).astype(np.int64), survey.n_fields - 1)}
+
+
+def _observe(ctx, rng, gobj, visit, sa):
+    if isinstance(ctx, _tm.TemplateContext):
+        return ctx.observe(rng, gobj, visit, _noise_fn(sa))
+    return ctx.observe(rng, gobj, visit)
+
+
+def _depth_limit(sa: dict, opts: Options) -> np.ndarray:
+    lim = sa["best_depth"].copy()
+    if opts.peak_mag_max is not None:
+        lim = np.minimum(lim, opts.peak_mag_max)
+    return lim + PRESCREEN_MARGIN_MAG
+
+
+def _brightest_detection_mag(obj: np.ndarray, flux: np.ndarray, err: np.ndarray, n_obj: int) -> np.ndarray:
+    """Per object: AB magnitude of its brightest S/N >= 5 detection (inf if none); obj need not be sorted."""
+    best = np.zeros(n_obj)
+    det = (flux / err >= DETECTION_SNR) & (flux > 0)
+    np.maximum.at(best, obj[det], flux[det])
+    with np.errstate(divide="ignore"):
+        return np.where(best > 0, ZERO_POINT - 2.5 * np.log10(np.maximum(best, 1e-30)), np.inf)
+
+
+def _transient_batch(rng, survey: Survey, label: str, n: int, z_lo: float, z_hi: float,
+                     opts: Options = DEFAULT_OPTIONS, extra_surveys: tuple = ()) -> dict:
     sa = _survey_arrays(survey)
+    depth_limit = _depth_limit(sa, opts)
     # stage 1: redshift and peak magnitude only; skip objects that cannot reach the depth
     z = sample_redshifts(rng, label, n, z_lo, z_hi)
-    stage1 = _src.draw_peak_magnitudes(model, rng, n)
+    stage1 = _draw_stage1(label, rng, n, opts)
     mu = distance_modulus(z)
-    kmin = _kmin(model.family, label, survey)
-    bound = stage1["peak_abs_mag"] + mu + interp_uniform(z, 0.0, _src.Z_GRID[1], kmin)
-    ok = np.flatnonzero(bound < sa["best_depth"].max() + PRESCREEN_MARGIN_MAG)
-    ctx = _TransientContext(rng, survey, model, z[ok], mu[ok], {k: v[ok] for k, v in stage1.items()})
+    kmin, dz = _screen_kmin(label, survey, opts)
+    bound = stage1["peak_abs_mag"] + mu + interp_uniform(z, 0.0, dz, kmin)
+    ok = np.flatnonzero(bound < depth_limit.max())
+    ctx = _make_context(rng, survey, label, z[ok], mu[ok], {k: v[ok] for k, v in stage1.items()}, opts, depth_limit)
     m = ok.size
 
-    # pass 1: visits from 30 d before explosion to the end of the trigger period
+    # pass 1: visits from before explosion to the end of the trigger period
     cand = np.flatnonzero(ctx.visible)
     t0, dur = ctx.t0[cand], ctx.duration[cand]
-    obj, visit = survey.visits(ctx.field[cand], t0 - PRE_DETECTION_DAYS, t0 + dur)
+    obj, visit = survey.visits(ctx.field[cand], t0 - opts.pre_explosion_days, t0 + dur)
     gobj = cand[obj]
-    t_obs, b, flux, err = ctx.observe(rng, gobj, visit)
+    t_obs, b, flux, err = _observe(ctx, rng, gobj, visit, sa)
     count, first_t, trig_t = _detections(obj, t_obs, flux / err, cand.size)
     keep_c = count >= 2
-    in_win = keep_c[obj] & (t_obs >= first_t[obj] - PRE_DETECTION_DAYS) & (t_obs <= trig_t[obj] + POST_TRIGGER_DAYS)
+    in_win = keep_c[obj] & (t_obs <= trig_t[obj] + opts.post_trigger_days)
     # pass 2: the rest of the post-trigger window, for detected objects only
     kc = np.flatnonzero(keep_c)
-    obj2, visit2 = survey.visits(ctx.field[cand[kc]], t0[kc] + dur[kc] + 1e-7, trig_t[kc] + POST_TRIGGER_DAYS)
+    obj2, visit2 = survey.visits(ctx.field[cand[kc]], t0[kc] + dur[kc] + 1e-7, trig_t[kc] + opts.post_trigger_days)
     gobj2 = cand[kc[obj2]]
-    t2, b2, flux2, err2 = ctx.observe(rng, gobj2, visit2)
+    t2, b2, flux2, err2 = _observe(ctx, rng, gobj2, visit2, sa)
     g_all = np.concatenate([gobj[in_win], gobj2])
     order = np.argsort(g_all, kind="stable")  # pass-2 visits are later than pass-1 visits of an object
     kept = cand[keep_c]
+    g_all = g_all[order]
+    t_all = np.concatenate([t_obs[in_win], t2])[order]
+    b_all = np.concatenate([b[in_win], b2])[order]
+    f_all = np.concatenate([flux[in_win], flux2])[order]
+    e_all = np.concatenate([err[in_win], err2])[order]
+    brightest = np.full(m, np.inf)
+    brightest[:] = _brightest_detection_mag(g_all, f_all, e_all, m)
+    if opts.peak_mag_max is not None:
+        kept = kept[brightest[kept] < opts.peak_mag_max]
+        sel = np.isin(g_all, kept)
+        g_all, t_all, b_all, f_all, e_all = g_all[sel], t_all[sel], b_all[sel], f_all[sel], e_all[sel]
 
     p = ctx.p
     meta = {
         "redshift": ctx.z, "peak_mjd": ctx.t0 + p["t_peak_days"] * (1 + ctx.z), "t_explosion_mjd": ctx.t0,
-        "peak_abs_mag": p["peak_abs_mag"] + (3.1 * p["color_c"] if label == "SN Ia" else 0.0),
+        "peak_abs_mag": p["peak_abs_mag"] + (3.1 * p["color_c"] if label == "SN Ia" and not opts.uses_templates(label) else 0.0),
         "distmod": ctx.mu, "ebv_mw": ctx.ebv_mw, "ebv_host": p["host_ebv"], "field": ctx.field.astype(float),
         "x1": p["x1"], "color_c": p["color_c"], "rise_days": p["rise_days"], "tau_m_days": p["tau_m_days"],
         "magnetar_tp_days": p["magnetar_tp_days"], "plateau_days": p["plateau_days"],
-        "decline_days": p["decline_days"], "t_peak_k": p["t_peak_k"],
+        "decline_days": p["decline_days"], "t_peak_k": p["t_peak_k"], "brightest_mag": brightest,
+        "subtype_code": p.get("subtype_code", np.full(m, np.nan)),
+        "template_index": p.get("template_index", np.full(m, np.nan)),
     }
     full_trig = np.full(m, np.nan)
     full_trig[cand] = trig_t
@@ -347,10 +483,22 @@ def _transient_batch(rng, survey: Survey, label: str, n: int, z_lo: float, z_hi:
     full_count[cand] = count
     meta["trigger_mjd"] = full_trig
     meta["n_detections"] = full_count
-    res = _batch_result(m, kept, g_all[order], np.concatenate([t_obs[in_win], t2])[order],
-                        np.concatenate([b[in_win], b2])[order], np.concatenate([flux[in_win], flux2])[order],
-                        np.concatenate([err[in_win], err2])[order], meta)
+    res = _batch_result(m, kept, g_all, t_all, b_all, f_all, e_all, meta)
     res["n_drawn"] = n
+    # the same kept objects through other surveys: same parameters, explosion time and sky position,
+    # observed over the same window (30 d before explosion to post_trigger_days after the trigger)
+    res["views"] = []
+    trig_full = np.full(m, np.nan)
+    trig_full[cand] = trig_t
+    for sv in extra_surveys:
+        cx = _make_context(rng, sv, label, ctx.z, ctx.mu, None, opts, _depth_limit(_survey_arrays(sv), opts),
+                           shared=shared_draw(ctx, sv))
+        ox, vx = sv.visits(cx.field[kept], ctx.t0[kept] - opts.pre_explosion_days, trig_full[kept] + opts.post_trigger_days)
+        gx = kept[ox]
+        tx, bx, fx, ex = _observe(cx, rng, gx, vx, _survey_arrays(sv))
+        vres = _batch_result(m, kept, gx, tx, bx, fx, ex, {})
+        vres["survey"] = sv
+        res["views"].append(vres)
     return res
 
 
@@ -420,7 +568,7 @@ def _batch_result(n, kept, gobj, t_obs, b, flux, err, meta) -> dict:
             "flux": flux, "flux_err": err, "meta": out_meta}
 
 
-def prepare(survey: Survey, labels) -> None:
+def prepare(survey: Survey, labels, opts: Options = DEFAULT_OPTIONS) -> None:
     """Build every table the given classes need in this survey (call before forking workers)."""
     _cosmology_tables()
     _survey_arrays(survey)
@@ -430,16 +578,46 @@ def prepare(survey: Survey, labels) -> None:
             _PHOT.reference("powerlaw", np.zeros(1), kind="agn")
             continue
         model = _src.TRANSIENTS[label]
-        _kmin(model.family, label, survey)
-        _PHOT.magnitude(model.family, survey.bands, np.zeros(1, np.int64), np.zeros(1), np.full(1, 4.0))
         _PHOT.dust(survey.bands, np.zeros(1, np.int64), np.zeros(1))
         _PHOT.dust(survey.bands, np.zeros(1, np.int64), np.zeros(1), r_v=2.1)
+        if opts.uses_templates(label):
+            _screen_kmin(label, survey, opts)
+            tables = _tp.template_tables()
+            if label != "SN Ia":
+                tables.cc_reference()
+            elif opts.ia_model == "hsiao":
+                tables.hsiao_reference()
+                tables.salt("salt3", survey.bands)
+            else:
+                tables.salt_reference(opts.ia_model)
+            continue
+        _kmin(model.family, label, survey)
+        _PHOT.magnitude(model.family, survey.bands, np.zeros(1, np.int64), np.zeros(1), np.full(1, 4.0))
         _src.arnett_table() if model.lightcurve == "arnett" else None
         _src.magnetar_table() if model.lightcurve == "magnetar" else None
 
 
+def bright_redshift_limit(label: str, survey: Survey, peak_mag_max: float, opts: Options = DEFAULT_OPTIONS) -> float:
+    """Redshift beyond which no object of ``label`` can have a detection brighter than ``peak_mag_max``.
+
+    From the class's brightest allowed peak magnitude, the distance modulus and the brightest
+    K-correction over bands (the pre-screen's bound), with a 0.3 mag margin for noise.
+    """
+    if label == "AGN":
+        return np.inf
+    if opts.uses_templates(label):
+        m_bright = _tm.brightest_abs_mag(label)
+    else:
+        model = _src.TRANSIENTS[label]
+        m_bright = model.mag_range[0] - (0.42 + 0.93 if label == "SN Ia" else 0.0)
+    kmin, dz = _screen_kmin(label, survey, opts)
+    z = np.linspace(0.001, 4.0, 4000)
+    ok = m_bright + distance_modulus(z) + interp_uniform(z, 0.0, dz, kmin) - 0.3 < peak_mag_max
+    return float(z[ok].max()) if ok.any() else 0.001
+
+
 def simulate_class(survey: Survey, label: str, n: int, seed, redshift_range: tuple[float, float] | None = None,
-                   max_draws: int | None = None) -> dict:
+                   max_draws: int | None = None, opts: Options = DEFAULT_OPTIONS, extra_surveys: tuple = ()) -> dict:
     """Simulate ``n`` detected objects of one class in one survey (flat arrays; see :func:`_batch_result`).
 
     Args:
@@ -449,6 +627,9 @@ def simulate_class(survey: Survey, label: str, n: int, seed, redshift_range: tup
         seed: anything ``numpy.random.default_rng`` accepts (a ``SeedSequence`` for chunks).
         redshift_range: ``(z_lo, z_hi)`` overriding the class/survey default.
         max_draws: give up (``RuntimeError``) after this many draws (default ``max(2000 n, 1e6)``).
+        opts: :class:`Options` (SED models, window, BTS-like peak-magnitude selection).
+        extra_surveys: more :class:`Survey` objects that observe the same kept objects; their
+            results are in ``out["views"]`` (same layout, metadata left NaN).
 
     Returns:
         dict with ``obj`` (0..n-1), ``time_mjd``, ``band_idx`` (into ``survey.bands``), ``flux``,
@@ -456,15 +637,19 @@ def simulate_class(survey: Survey, label: str, n: int, seed, redshift_range: tup
     """
     rng = np.random.default_rng(seed)
     z_lo, z_hi = redshift_range or REDSHIFT_RANGES.get(survey.name, REDSHIFT_RANGES["lsst"])[label]
+    if opts.peak_mag_max is not None:  # nothing beyond this redshift can pass the selection
+        z_hi = max(min(z_hi, bright_redshift_limit(label, survey, opts.peak_mag_max, opts)), z_lo + 1e-3)
     parts, have, drawn, rate = [], 0, 0, 0.3
     max_draws = max_draws or max(2000 * n, 1_000_000)
     while have < n:
         need = n - have
         batch = int(min(max(need / max(rate, 1e-3) * 1.2, 256), 20000))
         if label == "AGN":
+            if extra_surveys:
+                raise ValueError("simulate_views supports the transient classes; AGN has no shared-draw view yet")
             res = _agn_batch(rng, survey, batch, z_lo, z_hi)
         else:
-            res = _transient_batch(rng, survey, label, batch, z_lo, z_hi)
+            res = _transient_batch(rng, survey, label, batch, z_lo, z_hi, opts, extra_surveys)
         n_kept = res["meta"]["redshift"].size
         drawn += batch
         if n_kept:
@@ -475,7 +660,10 @@ def simulate_class(survey: Survey, label: str, n: int, seed, redshift_range: tup
             raise RuntimeError(
                 f"only {have} of {n} {label} objects were detected in {drawn} draws with redshifts in "
                 f"[{z_lo}, {z_hi}] in survey {survey.name!r}; widen the redshift range or use a deeper survey")
-    return _concat(parts, drawn)
+    out = _concat(parts, drawn)
+    if extra_surveys:
+        out["views"] = [_concat([p["views"][j] for p in parts], drawn) for j in range(len(extra_surveys))]
+    return out
 
 
 def _truncate(res: dict, need: int) -> dict:
@@ -483,9 +671,12 @@ def _truncate(res: dict, need: int) -> dict:
     if n_kept <= need:
         return res
     m = res["obj"] < need
-    return {"n_drawn": res["n_drawn"], "obj": res["obj"][m], "time_mjd": res["time_mjd"][m],
-            "band_idx": res["band_idx"][m], "flux": res["flux"][m], "flux_err": res["flux_err"][m],
-            "meta": {k: v[:need] for k, v in res["meta"].items()}}
+    out = {"n_drawn": res["n_drawn"], "obj": res["obj"][m], "time_mjd": res["time_mjd"][m],
+           "band_idx": res["band_idx"][m], "flux": res["flux"][m], "flux_err": res["flux_err"][m],
+           "meta": {k: v[:need] for k, v in res["meta"].items()}}
+    if res.get("views"):
+        out["views"] = [_truncate(v, need) for v in res["views"]]
+    return out
 
 
 def _concat(parts: list[dict], drawn: int) -> dict:

@@ -7,7 +7,12 @@ preset             survey  Ia      91bg   Iax   Ib/c   II    TDE    SLSN-I  AGN 
 ``lsst_pretrain``  lsst    8427    6079   8298  7664   9465  9686   6947    7822  64,388
 ``ztf_redshift``   ztf     967     1140   1124  702    3213  932    1053    869   10,000
 ``lsst_redshift``  lsst    1236    1238   1226  1286   1248  1279   1253    1234  10,000 (*)
+``ztf_bts``        ztf     7562    18     24    436   1839  36     85      0     10,000 (BTS-like)
 =================  ======  ======  =====  ====  =====  ====  =====  ======  ====  ======
+
+``ztf_bts`` is not from the paper: alert photometry with a BTS-like spectroscopic selection (brightest
+detection < 18.5 mag), with the class mix of the real ZTF BTS curves below that cut, for
+downstream-matched simulations (issue 10).
 
 (*) The paper's Table 3 is internally inconsistent. Its ZTF pretraining row, as printed
 (SN II 31,193), sums to 97,080, but the table and the text state 87,080 twice (also 151,468 =
@@ -45,6 +50,8 @@ class Preset:
     seed: int
     id_prefix: str
     description: str
+    peak_mag_max: float | None = None
+    photometry: str = "forced"
 
 
 PRESETS: dict[str, Preset] = {p.name: p for p in (
@@ -56,6 +63,10 @@ PRESETS: dict[str, Preset] = {p.name: p for p in (
            "ztfz_", "ZTF simulated redshift-regression set (paper Sec. 2.2), 10,000 light curves"),
     Preset("lsst_redshift", "lsst", (1236, 1238, 1226, 1286, 1248, 1279, 1253, 1234), 20250404,
            "lsstz_", "LSST simulated redshift-regression set (paper Table 3 per-class counts; 10,000, the table says 9,990)"),
+    Preset("ztf_bts", "ztf", (7562, 18, 24, 436, 1839, 36, 85, 0), 20250505, "ztfbts_",
+           "BTS-like ZTF set: alert photometry, brightest detection < 18.5 mag (Perley et al. 2020), class mix "
+           "of the real BTS curves below that cut (Table 1 grouping), 10,000 light curves",
+           peak_mag_max=18.5, photometry="alert"),
 )}
 
 
