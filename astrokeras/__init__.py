@@ -99,6 +99,9 @@ _LAZY = {
     "simulation": ("astrokeras.simulation", None),
     "simulate": ("astrokeras.simulation", "simulate"),
     "simulate_preset": ("astrokeras.simulation", "simulate_preset"),
+    "simulate_views": ("astrokeras.simulation.views", "simulate_views"),
+    "alert_view": ("astrokeras.simulation", "alert_view"),
+    "read_simulation": ("astrokeras.simulation.shards", "read_simulation"),
 }
 
 

@@ -15,6 +15,7 @@ atomically and the manifest last; a folder holding a run with other arguments is
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import time
 
 
@@ -25,7 +26,7 @@ def build_parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="python -m astrofm simulate", description=__doc__.split("\n\n")[0],
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--preset", choices=sorted(PRESETS), help="one of the paper's sets (Table 3 counts)")
-    ap.add_argument("--survey", choices=["ztf", "lsst"], help="survey (without --preset)")
+    ap.add_argument("--survey", choices=list(_surveys()), help="survey (without --preset)")
     ap.add_argument("--n", type=int, help="number of light curves (without --preset)")
     ap.add_argument("--classes", nargs="+", metavar="CLASS", help=f"classes (default all): {', '.join(CLASSES)}")
     ap.add_argument("--scale", type=float, default=1.0, help="multiply the preset's counts (default 1)")
@@ -39,12 +40,20 @@ def build_parser() -> argparse.ArgumentParser:
     return ap
 
 
+def _surveys():
+    from astrokeras.simulation.surveys import SURVEYS
+
+    return SURVEYS
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     from tqdm.auto import tqdm
 
     from astrokeras.simulation import (
         DEFAULT_CHUNK_SIZE,
+        DEFAULT_OPTIONS,
+        alert_view,
         _class_counts,
         _map_chunks,
         _resolve_survey,
@@ -58,6 +67,7 @@ def main(argv: list[str] | None = None) -> int:
             raise SystemExit("simulate: --preset cannot be combined with --survey/--n/--classes")
         spec = get_preset(args.preset)
         survey_name, counts = spec.survey, preset_counts(args.preset, args.scale)
+        peak_mag_max, photometry = spec.peak_mag_max, spec.photometry
         seed = spec.seed if args.seed is None else args.seed
         prefix = spec.id_prefix if args.id_prefix is None else args.id_prefix
     else:
@@ -65,6 +75,7 @@ def main(argv: list[str] | None = None) -> int:
             raise SystemExit("simulate: give --preset, or --survey and --n")
         survey_name = args.survey
         counts = _class_counts(args.n, args.classes)
+        peak_mag_max, photometry = None, "forced"
         seed = 0 if args.seed is None else args.seed
         prefix = f"sim_{survey_name}_{seed}_" if args.id_prefix is None else args.id_prefix
     from astrokeras.simulation.shards import (
@@ -79,7 +90,9 @@ def main(argv: list[str] | None = None) -> int:
     per_shard = max(1, args.shard_size // DEFAULT_CHUNK_SIZE)
     run_key = {"survey": survey_name, "preset": args.preset, "scale": args.scale, "seed": seed,
                "id_prefix": prefix, "counts": counts, "chunk_size": DEFAULT_CHUNK_SIZE,
-               "objects_per_shard": per_shard * DEFAULT_CHUNK_SIZE, "simulator_version": _simulator_version()}
+               "objects_per_shard": per_shard * DEFAULT_CHUNK_SIZE, "simulator_version": _simulator_version(),
+               "peak_mag_max": peak_mag_max, "photometry": photometry}
+    opts = dataclasses.replace(DEFAULT_OPTIONS, peak_mag_max=peak_mag_max)
     try:
         prepare_folder(args.out, run_key, overwrite=args.overwrite)
     except SimulationFolderError as err:
@@ -88,9 +101,11 @@ def main(argv: list[str] | None = None) -> int:
     with tqdm(total=int(sum(counts.values())), unit="lc", desc=f"simulate {survey_name}") as bar:
         for s in range(0, len(plan), per_shard):
             part = plan[s:s + per_shard]
-            tasks = [(survey, label, chunk, count, seed, None) for label, chunk, count in part]
+            tasks = [(survey, label, chunk, count, seed, None, opts) for label, chunk, count in part]
             results = _map_chunks(tasks, max(1, args.n_jobs), progress=lambda t: bar.update(t[3]))
             lcs = assemble(results, part, survey, prefix, start_index=start)
+            if photometry == "alert":
+                lcs = alert_view(lcs)
             shards.append(write_shard(lcs, args.out, len(shards)))
             start += len(lcs)
     manifest = {**run_key, "n_objects": start, "shards": shards,
