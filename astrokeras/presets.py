@@ -301,7 +301,12 @@ def load_encoder(name: str, models_dir_: str | None = None, *, verify: bool = Tr
                 f"released encoder {name!r}: {path} has sha256 {actual[:16]}..., but its sidecar records "
                 f"{info['sha256'][:16]}...; the file is corrupted or was replaced. Restore it from the "
                 "repository (git checkout saved_models/) or re-run the recipe named in the sidecar.")
-    return keras.models.load_model(path, compile=compile)
+    encoder = keras.models.load_model(path, compile=compile)
+    if info.get("tokenizer"):  # attach_head / predict_table then pair the right tokenizer automatically
+        from astrokeras.tokens import Tokenizer
+
+        encoder.preset_tokenizer = Tokenizer(**info["tokenizer"])
+    return encoder
 
 
 def write_sidecar(model_path: str, **fields) -> str:

@@ -20,7 +20,9 @@ Runtime: seconds.
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import re
 import shutil
 import sys
 
@@ -34,7 +36,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 RESULTS = os.path.join(HERE, "results")
 ROOT = os.path.dirname(HERE)
 MARKDOWN_FILES = (os.path.join(ROOT, "README.md"), os.path.join(HERE, "README.md"))
-RUNS = {"table1": "table1_quick", "table1_full": "table1_full", "table2": "table2_quick", "table2_full": "table2_full"}
+RUNS = {"table1": "table1_quick", "table1_full": "table1_full", "table1_full_eros": "table1_full_eros",
+        "table2": "table2_quick", "table2_full": "table2_full"}
 KEEP_EXTENSIONS = (".csv", ".md", ".json", ".png")
 #: README headline: (column in summary.csv, short header)
 HEADLINE = {
@@ -59,6 +62,46 @@ def headline(folder: str, kind: str) -> str:
     return markdown_table(out.dropna(how="all").fillna("—"))
 
 
+def comparisons_block(folder: str, kind: str) -> str:
+    """The paired comparisons the README states: the dev-selected encoder and the hybrid against the
+    features and the from-scratch baseline (table1), zero-shot rows against no pretraining (table2)."""
+    path = os.path.join(folder, "comparisons.csv")
+    if not os.path.exists(path):
+        return "(no comparisons)\n"
+    comps = pd.read_csv(path)
+    if kind == "table1":
+        with open(os.path.join(folder, "provenance.json")) as fh:
+            selected = json.load(fh).get("selected_on_dev")
+        from astrokeras.tasks import ENCODER_ROWS, FEATURE_ROW, SCRATCH_ROW
+
+        sel_row = ENCODER_ROWS.get(selected, selected)
+        cols = [c for c, _ in HEADLINE["table1"]]
+        keep = (comps["a"].isin([sel_row]) | comps["a"].str.startswith("Features + latent")) & \
+            comps["b"].isin([FEATURE_ROW, SCRATCH_ROW]) & comps["column"].isin(cols)
+        keep |= (comps["a"] == FEATURE_ROW) & (comps["b"] == SCRATCH_ROW) & comps["column"].isin(cols)
+        comps = comps[keep]
+    digits = 4 if kind == "table2" else 3
+    view = pd.DataFrame({"A": comps["a"], "B": comps["b"], "column": comps["column"],
+                         "A − B [95% paired CI]": [format_cell(d, None, (lo, hi), digits) for d, lo, hi in
+                                                  zip(comps["difference"], comps["ci_low"], comps["ci_high"])],
+                         "verdict": comps["verdict"]})
+    return markdown_table(view.set_index("A")) if len(view) else "(no comparisons)\n"
+
+
+def runtime_line(folder: str, log_path: str | None) -> str:
+    """Wall time (provenance) and peak memory (``/usr/bin/time -v`` log next to the run, if any)."""
+    with open(os.path.join(folder, "provenance.json")) as fh:
+        prov = json.load(fh)
+    text = (f"Measured {prov['date_utc'][:10]} at commit `{(prov.get('git_commit') or 'unknown')[:10]}`: "
+            f"**{prov['wall_time_s'] / 60:.1f} min wall** on {prov['machine']['cpus']} CPU cores")
+    if log_path and os.path.exists(log_path):
+        with open(log_path, errors="replace") as fh:
+            m = re.search(r"Maximum resident set size \(kbytes\): (\d+)", fh.read())
+        if m:
+            text += f", {int(m.group(1)) / 1024 ** 2:.2f} GB peak RSS"
+    return text + f" (`{prov['command'].replace('python -m astrofm', 'python -m astrofm', 1)}`).\n"
+
+
 def publish_run(run_dir: str, name: str, results_dir: str = RESULTS) -> str:
     """Copy the result files of ``run_dir`` to ``results_dir/name``; write ``readme_headline.md``."""
     dest = os.path.join(results_dir, name)
@@ -71,6 +114,8 @@ def publish_run(run_dir: str, name: str, results_dir: str = RESULTS) -> str:
             os.replace(tmp, os.path.join(dest, entry))
     kind = "table2" if name.startswith("table2") else "table1"
     atomic_write_text(os.path.join(dest, "readme_headline.md"), headline(dest, kind))
+    atomic_write_text(os.path.join(dest, "readme_comparisons.md"), comparisons_block(dest, kind))
+    atomic_write_text(os.path.join(dest, "runtime.md"), runtime_line(dest, run_dir.rstrip("/") + ".log"))
     return dest
 
 
