@@ -12,8 +12,8 @@ and the engineering a long run needs:
   ``(seed, epoch)`` (:class:`ShuffleEpoch`), ends with the same weights as an uninterrupted run;
 * a history written to disk after every epoch (``workdir/history.csv`` and ``history.json``,
   counting every epoch, before and after a resume);
-* ``jit_compile=True`` by default (on CPU Keras' ``"auto"`` means off; XLA roughly doubles GRU
-  training throughput here with fixed bucket shapes).
+* ``jit_compile=True`` by default for JAX (and for TensorFlow when deterministic ops are off; with
+  them on, as :func:`set_global_seed` sets, TensorFlow cannot XLA-compile, and reproducibility wins).
 
 Example:
     >>> import astrokeras as ak                                     # doctest: +SKIP
@@ -195,9 +195,21 @@ def standard_callbacks(workdir: str | None, patience: int = 5, monitor: str = "v
     return callbacks
 
 
+def _deterministic_tf() -> bool:
+    if keras.backend.backend() != "tensorflow":
+        return False
+    from tensorflow.python.framework.config import is_op_determinism_enabled
+
+    return bool(is_op_determinism_enabled())
+
+
 def _fit(model, train_data, validation_data, *, epochs, patience, learning_rate, seed, workdir,
          jit_compile, verbose, callbacks, compile_kwargs, steps_per_epoch=None, monitor="val_loss"):
     set_global_seed(seed)
+    if jit_compile and _deterministic_tf():
+        # TensorFlow cannot XLA-compile with deterministic ops; bit-for-bit reproducibility wins
+        # (Keras would fall back with a warning on every fit).
+        jit_compile = False
     if not getattr(model, "compiled", False) or compile_kwargs is not None:
         kwargs = dict(compile_kwargs or {})
         kwargs.setdefault("optimizer", keras.optimizers.Adam(learning_rate))
