@@ -568,6 +568,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tasks", default=None, help="comma-separated subset of bts,eros,sim (default: all)")
     parser.add_argument("--selected-encoder", default=None,
                         help="encoder for EROS fine-tuning and the hybrid when BTS is not among --tasks")
+    parser.add_argument("--sequence-seeds", type=int, default=None,
+                        help="seeds 0..K-1 for the end-to-end rows (no pretraining, EROS fine-tuning); default 5 "
+                             "with --full, 1 in quick mode")
     parser.add_argument("--threads", type=int, default=None,
                         help="TensorFlow threads (1 lets two runs share 2 cores ~2x faster than one run)")
     args = parser.parse_args(argv)
@@ -579,6 +582,8 @@ def main(argv: list[str] | None = None) -> int:
     overrides = dict(models_dir=args.models_dir, data_home=args.data_home, selected_encoder=args.selected_encoder)
     if args.tasks:
         overrides["tasks"] = tuple(t.strip() for t in args.tasks.split(","))
+    if args.sequence_seeds:
+        overrides["scratch_seeds"] = overrides["eros_seeds"] = tuple(range(args.sequence_seeds))
     config = get_config(quick=not args.full, **overrides)
     run(config, args.workdir or os.path.join("runs", "table1" if not args.full else "table1_full"))
     return 0

@@ -235,8 +235,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--full", action="store_true", help="5 seeds everywhere, full-size sets, every scratch row")
     parser.add_argument("--workdir", default=None, help="default: runs/table2 (quick) or runs/table2_full")
     parser.add_argument("--models-dir", default=None, help="released encoders (default: saved_models/)")
+    parser.add_argument("--sequence-seeds", type=int, default=None,
+                        help="seeds 0..K-1 for the no-pretraining rows (default 5 with --full, 1 in quick mode)")
     args = parser.parse_args(argv)
-    run(get_config(quick=not args.full, models_dir=args.models_dir),
+    overrides = {"scratch_seeds": tuple(range(args.sequence_seeds))} if args.sequence_seeds else {}
+    run(get_config(quick=not args.full, models_dir=args.models_dir, **overrides),
         args.workdir or os.path.join("runs", "table2" if not args.full else "table2_full"))
     return 0
 
