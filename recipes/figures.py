@@ -113,13 +113,9 @@ def load_tasks(config: Config, workdir: str, notes: list) -> dict[str, _Task]:
         except (ak.datasets.DatasetNotFoundError, FileNotFoundError) as err:
             notes.append(f"BTS figures skipped: the ZTF BTS data are not available ({err}).")
     for survey, preset in SIM_PRESETS.items():
-        cache = os.path.join(workdir, "data", f"{preset}_scale{config.sim_scale:g}.parquet")
-        if os.path.exists(cache):
-            lcs = ak.LightCurves.read_parquet(cache)
-        else:
-            lcs = ak.simulate_preset(preset, scale=config.sim_scale, n_jobs=config.n_jobs)
-            os.makedirs(os.path.dirname(cache), exist_ok=True)
-            lcs.to_parquet(cache)
+        lcs = ak.caching.cached_light_curves(  # key: preset, scale, simulator version; atomic writes
+            os.path.join(workdir, "data"), preset, {"preset": preset, "scale": config.sim_scale},
+            lambda preset=preset: ak.simulate_preset(preset, scale=config.sim_scale, n_jobs=config.n_jobs))
         bands = sorted(set(lcs.band.astype(str)))
         tasks[f"sim_{survey}"] = _Task(lcs, *_split(lcs, config), bands)
     return tasks
