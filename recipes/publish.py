@@ -37,7 +37,7 @@ RESULTS = os.path.join(HERE, "results")
 ROOT = os.path.dirname(HERE)
 MARKDOWN_FILES = (os.path.join(ROOT, "README.md"), os.path.join(HERE, "README.md"))
 RUNS = {"table1": "table1_quick", "table1_full": "table1_full", "table1_full_eros": "table1_full_eros",
-        "table2": "table2_quick", "table2_full": "table2_full"}
+        "table1_full_sim": "table1_full_sim", "table2": "table2_quick", "table2_full": "table2_full"}
 KEEP_EXTENSIONS = (".csv", ".md", ".json", ".png")
 #: README headline: (column in summary.csv, short header)
 HEADLINE = {
@@ -121,7 +121,7 @@ def publish_run(run_dir: str, name: str, results_dir: str = RESULTS) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m astrofm recipes.publish", description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", default="runs", help="folder holding the recipes' workdirs")
+    parser.add_argument("--runs", default=["runs"], nargs="+", help="folder(s) holding the recipes' workdirs")
     parser.add_argument("--check", action="store_true", help="only check that the README blocks are current")
     parser.add_argument("--reference", action="store_true",
                         help="re-run table1's small reference configuration and commit-ready its summary")
@@ -129,7 +129,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.reference:
         from recipes import table1
 
-        work = os.path.join(args.runs, "table1_reference")
+        work = os.path.join(args.runs[0], "table1_reference")
         table1.run(table1.reference_config(), work)
         print(f"published {work} -> {publish_run(work, 'reference_small')}")
         return 0
@@ -137,10 +137,11 @@ def main(argv: list[str] | None = None) -> int:
         stale = [f"{path}: {name}" for path in MARKDOWN_FILES for name in update_markdown_blocks(path, RESULTS, check=True)]
         print("\n".join(stale) if stale else "README blocks are current")
         return 1 if stale else 0
-    for run_name, name in RUNS.items():
-        folder = os.path.join(args.runs, run_name)
-        if os.path.exists(os.path.join(folder, "summary.csv")):
-            print(f"published {folder} -> {publish_run(folder, name)}")
+    for runs in args.runs:
+        for run_name, name in RUNS.items():
+            folder = os.path.join(runs, run_name)
+            if os.path.exists(os.path.join(folder, "summary.csv")):
+                print(f"published {folder} -> {publish_run(folder, name)}")
     for path in MARKDOWN_FILES:
         changed = update_markdown_blocks(path, RESULTS)
         print(f"{path}: {len(changed)} block(s) regenerated")
