@@ -8,7 +8,8 @@ gets a spectrum). This module measures and repairs that:
 * :func:`reliability_curve` - per-bin confidence, accuracy and count (the reliability diagram);
 * :func:`fit_temperature` / :func:`apply_temperature` - one scalar ``T`` that divides the logits,
   fitted by minimising the negative log-likelihood on a **development** split (never on test);
-  it changes confidence but not the ranking, so AUROC is unchanged;
+  it changes confidence but keeps every object's predicted class (so the accuracy; one-vs-rest
+  AUROC can move slightly, because each object's probabilities are renormalised);
 * :func:`plot_reliability` - the diagram as a matplotlib figure.
 
 Example:
