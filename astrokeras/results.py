@@ -216,8 +216,13 @@ def provenance(command: str | None = None, **extra) -> dict:
         except PackageNotFoundError:
             pass
     status = _git("status", "--porcelain", "--untracked-files=no")
+    if command is None:
+        argv = list(sys.argv)
+        if argv and argv[0].replace(os.sep, "/").endswith("astrofm/__main__.py"):
+            argv = ["-m", "astrofm"] + argv[1:]
+        command = " ".join(["python"] + argv)
     return {
-        "command": command or " ".join(["python"] + sys.argv),
+        "command": command,
         "date_utc": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "git_commit": _git("rev-parse", "HEAD"),
         "git_dirty": None if status is None else bool(status),

@@ -99,7 +99,8 @@ def runtime_line(folder: str, log_path: str | None) -> str:
             m = re.search(r"Maximum resident set size \(kbytes\): (\d+)", fh.read())
         if m:
             text += f", {int(m.group(1)) / 1024 ** 2:.2f} GB peak RSS"
-    return text + f" (`{prov['command'].replace('python -m astrofm', 'python -m astrofm', 1)}`).\n"
+    command = re.sub(r"python \S*astrofm/__main__\.py", "python -m astrofm", prov["command"])
+    return text + f" (`{command}`).\n"
 
 
 def publish_run(run_dir: str, name: str, results_dir: str = RESULTS) -> str:
