@@ -451,7 +451,7 @@ def write_outputs(log, rows, selected, choices, notes, data, enc_sha, config, wo
     prov = provenance(data_checksums=data.checksums, encoder_sha256=enc_sha, wall_time_s=round(wall, 1),
                       config=dataclasses.asdict(config), selected_on_dev=selected)
     ak.caching.atomic_write_text(os.path.join(workdir, "provenance.json"), json.dumps(prov, indent=1, default=str))
-    md = ["# Table 1 (Gupta et al. 2025) — `python -m astrofm recipes.table1" + ("" if config.quick else " --full") + "`",
+    md = ["**Table 1 (Gupta et al. 2025)** — `python -m astrofm recipes.table1" + ("" if config.quick else " --full") + "`",
           "", f"Commit `{(prov['git_commit'] or 'unknown')[:10]}`{' (uncommitted changes)' if prov['git_dirty'] else ''}, "
           f"{prov['date_utc']}, wall time {wall / 60:.1f} min on {os.cpu_count()} CPU cores.", "",
           ak.evaluation.markdown_table(table), "Over the outer BTS splits (mean ± std of the per-split means):", "",

@@ -217,7 +217,7 @@ def write_outputs(log, order, notes, config, workdir, wall, enc_sha, both) -> pd
     prov = provenance(encoder_sha256=enc_sha, wall_time_s=round(wall, 1), config=dataclasses.asdict(config),
                       data_checksums={"sim_ztf_lsst": array_fingerprint(both.object_ids, both.time_mjd, both.flux)})
     ak.caching.atomic_write_text(os.path.join(workdir, "provenance.json"), json.dumps(prov, indent=1, default=str))
-    md = ["# Table 2 (Gupta et al. 2025) — `python -m astrofm recipes.table2" + ("" if config.quick else " --full") + "`",
+    md = ["**Table 2 (Gupta et al. 2025)** — `python -m astrofm recipes.table2" + ("" if config.quick else " --full") + "`",
           "", f"Commit `{(prov['git_commit'] or 'unknown')[:10]}`{' (uncommitted changes)' if prov['git_dirty'] else ''}, "
           f"{prov['date_utc']}, wall time {wall / 60:.1f} min. Rows are `method: model (redshift training data)`; "
           "cells: mean ± std over seeds [95% bootstrap CI].", "", ak.evaluation.markdown_table(table)] \
