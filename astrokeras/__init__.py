@@ -75,6 +75,7 @@ _LAZY = {
     "calibration": ("astrokeras.calibration", None),
     "caching": ("astrokeras.caching", None),
     "results": ("astrokeras.results", None),
+    "reports": ("astrokeras.reports", None),
     "tasks": ("astrokeras.tasks", None),
     "predict": ("astrokeras.predict", None),
     "predict_table": ("astrokeras.predict", "predict_table"),

@@ -32,7 +32,6 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import hashlib
-import json
 import os
 import platform
 import re
@@ -112,8 +111,11 @@ class RunLog:
                               "seed": r.seed, "value": r.value, "dev_value": r.dev_value} for r in self.runs],
                             columns=["row", "column", "metric", "split", "seed", "value", "dev_value"])
 
-    def _runs(self, row, column, split):
+    def runs_for(self, row: str, column: str, split: int = 0) -> list:
+        """The recorded runs (``.seed``, ``.value``, ``.y_pred``) of one cell on one split."""
         return [r for r in self.runs if r.row == row and r.column == column and r.split == split]
+
+    _runs = runs_for
 
     def weights(self, column: str, split: int = 0) -> np.ndarray:
         if (column, split) not in self._weights:

@@ -93,16 +93,38 @@ def eros_task(eros, dev_fraction: float = 0.2, seed: int = 0) -> Task:
     return Task(positions(eros, train), positions(eros, dev), np.flatnonzero(split == "test"), codes)
 
 
+def template_seds_available() -> bool:
+    """Whether the data home holds the template SEDs (``sim_blocks``) the default simulator needs."""
+    from astrokeras.datasets import DatasetNotFoundError
+    from astrokeras.simulation.templates import sim_blocks_path
+
+    try:
+        sim_blocks_path()
+    except (DatasetNotFoundError, FileNotFoundError):
+        return False
+    return True
+
+
 def simulated_redshift_sets(cache_dir: str, scale: float = 1.0, n_jobs: int = 1, test_fraction: float = 0.2,
-                            dev_fraction: float = 0.2) -> dict:
-    """``{survey: (LightCurves, Task)}`` for the simulated redshift presets (cached, split 64/16/20)."""
+                            dev_fraction: float = 0.2, notes: list | None = None) -> dict:
+    """``{survey: (LightCurves, Task)}`` for the simulated redshift presets (cached, split 64/16/20).
+
+    Without the template SEDs (no ``sim_blocks`` in the data home, e.g. on a fresh machine) the sets
+    are made with the data-free analytic SEDs (``sed="analytic"``) and a line saying so is appended
+    to ``notes``; the cache key records which engine made them.
+    """
     import astrokeras as ak
 
+    sed = None if template_seds_available() else "analytic"
+    if sed and notes is not None:
+        notes.append("simulated redshift sets made with the analytic SEDs: the data home has no sim_blocks/ "
+                     "(template SEDs); set ASTROKERAS_DATA to a data home that has it for the template engine.")
+    extra = {} if sed is None else {"sed": sed}
     out = {}
     for survey, preset in SIM_PRESETS.items():
         lcs = ak.caching.cached_light_curves(
-            os.path.join(cache_dir), preset, {"preset": preset, "scale": scale},
-            lambda preset=preset: ak.simulate_preset(preset, scale=scale, n_jobs=n_jobs))
+            os.path.join(cache_dir), preset, {"preset": preset, "scale": scale, **extra},
+            lambda preset=preset: ak.simulate_preset(preset, scale=scale, n_jobs=n_jobs, **extra))
         train, dev, test = (positions(lcs, p) for p in train_dev_test_split_ids(
             lcs.object_ids, lcs.metadata["label"].to_numpy(), test_fraction, dev_fraction, seed=0))
         out[survey] = (lcs, Task(train, dev, test, lcs.metadata["redshift"].to_numpy(dtype=float)))

@@ -58,8 +58,8 @@ from astrokeras.learners import FeatureLearner, LatentLearner, SequenceLearner
 from astrokeras.progress import Progress
 from astrokeras.protocol import Task, run_anomaly, run_classification, run_regression, scenario_subset
 from astrokeras.results import RunLog, format_cell
-from astrokeras.tasks import (BTS_CLASSES, ENCODER_ROWS, EROS_CLASSES, FEATURE_ROW, SCRATCH_ROW, SIM_BANDS,  # noqa: F401
-                              SIM_PRESETS, BTSSplit, bts_split)
+from astrokeras.tasks import (BTS_CLASSES, ENCODER_ROWS, EROS_CLASSES, FEATURE_ROW, SCRATCH_ROW, SIM_BANDS,
+                              BTSSplit, bts_split)
 
 SCENARIOS = ("Lim.", "Full")
 
@@ -166,7 +166,7 @@ def load_data(config: Config, workdir: str, notes: list) -> Data:
                          f"with `{info['command']}`.")
     if "sim" in config.tasks:
         data.sim = ak.tasks.simulated_redshift_sets(os.path.join(workdir, "data"), config.sim_scale, config.n_jobs,
-                                                    config.test_fraction, config.dev_fraction)
+                                                    config.test_fraction, config.dev_fraction, notes)
     for name, lcs in (("bts", data.bts), ("eros", data.eros), *((f"sim_{k}", v[0]) for k, v in data.sim.items())):
         if lcs is not None:
             data.checksums[name] = ak.results.array_fingerprint(lcs.object_ids, lcs.time_mjd, lcs.flux)
@@ -441,11 +441,13 @@ def write_outputs(log, rows, selected, choices, notes, data, enc_sha, config, wo
                             + [c for c in columns if c not in HEADLINE])
     write_table(log.frame(), workdir, "runs")
     write_table(summary, workdir, "summary")
-    comp_md = _comparisons_markdown(comps)
+    comp_md = ak.reports.comparisons_markdown(comps)
     write_table(comps, workdir, "comparisons", comp_md)
-    calib = _calibration_table(summary, rows)
+    calib = ak.reports.calibration_table(summary, rows)
     write_table(calib.reset_index(), workdir, "calibration", ak.evaluation.markdown_table(calib))
-    per_class = _per_class_and_confusion(log, data, rows, workdir, selected_row, hybrid)
+    shown = [r for r in (selected_row, FEATURE_ROW, hybrid, SCRATCH_ROW) if r]
+    per_class = ak.reports.per_class_reports(log, [(col(CLASS, "Full"), BTS_CLASSES, "bts"),
+                                                   (col(EROS, "Full"), EROS_CLASSES, "eros")], rows, shown, workdir)
     write_table(per_class, workdir, "per_class_auroc")
     ak.caching.atomic_write_text(os.path.join(workdir, "choices.json"), json.dumps(choices, indent=0, default=str))
     prov = provenance(data_checksums=data.checksums, encoder_sha256=enc_sha, wall_time_s=round(wall, 1),
@@ -459,78 +461,6 @@ def write_outputs(log, rows, selected, choices, notes, data, enc_sha, config, wo
     ak.caching.atomic_write_text(os.path.join(workdir, "table1.md"), "\n".join(md) + "\n")
     _print_console(table, notes, workdir)
     return table
-
-
-def _comparisons_markdown(comps: pd.DataFrame) -> str:
-    if comps.empty:
-        return "(no comparisons)\n"
-    view = pd.DataFrame({
-        "A": comps["a"], "B": comps["b"], "column": comps["column"],
-        "A − B [95% paired CI]": [format_cell(d, None, (lo, hi)) for d, lo, hi in
-                                 zip(comps["difference"], comps["ci_low"], comps["ci_high"])],
-        "verdict": comps["verdict"]}).set_index("A")
-    return ak.evaluation.markdown_table(view)
-
-
-def _calibration_table(summary: pd.DataFrame, rows) -> pd.DataFrame:
-    cols = [c for c in pd.unique(summary["column"]) if "ECE" in c or "temperature" in c]
-    out = pd.DataFrame(index=[r for r in rows], columns=cols, dtype=object)
-    out.index.name = "row"
-    for _, r in summary[summary["column"].isin(cols)].iterrows():
-        if r["row"] in out.index:
-            out.loc[r["row"], r["column"]] = format_cell(r["mean"], r["std"])
-    return out.dropna(how="all").fillna("—")
-
-
-def _per_class_and_confusion(log: RunLog, data: Data, rows, workdir, selected_row, hybrid) -> pd.DataFrame:
-    """Per-class AUROC (seed-averaged probabilities, split 0) for every row; confusion matrices
-    (CSV + PNG) and reliability diagrams for the dev-selected encoder, features, hybrid, scratch."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    from sklearn.metrics import confusion_matrix, roc_auc_score
-
-    from astrokeras.calibration import plot_reliability, reliability_curve
-
-    out = []
-    shown = [r for r in (selected_row, FEATURE_ROW, hybrid, SCRATCH_ROW) if r]
-    for column, classes, tag in ((col(CLASS, "Full"), BTS_CLASSES, "bts"), (col(EROS, "Full"), EROS_CLASSES, "eros")):
-        if (column, 0) not in log.truth:
-            continue
-        y = log.truth[(column, 0)].astype(int)
-        curves = {}
-        for row in rows:
-            runs = log._runs(row, column, 0)
-            if not runs:
-                continue
-            p = np.mean([r.y_pred for r in runs], axis=0)
-            for c, name in enumerate(classes):
-                out.append({"row": row, "task": column, "class": name, "n_test": int(np.sum(y == c)),
-                            "auroc": float(roc_auc_score(y == c, p[:, c]))})
-            if row in shown:
-                cm = confusion_matrix(y, p.argmax(1), labels=range(len(classes)))
-                slug = "".join(ch if ch.isalnum() else "_" for ch in row.lower())[:50]
-                frame = pd.DataFrame(cm, index=[f"true {c}" for c in classes], columns=[f"pred {c}" for c in classes])
-                ak.caching.atomic_write_text(os.path.join(workdir, f"confusion_{tag}_{slug}.csv"), frame.to_csv())
-                fig, ax = plt.subplots(figsize=(4.2, 3.6))
-                ax.imshow(cm, cmap="Blues")
-                for (i, j), v in np.ndenumerate(cm):
-                    ax.text(j, i, str(v), ha="center", va="center", fontsize=8)
-                ax.set_xticks(range(len(classes)), classes, rotation=30, fontsize=7)
-                ax.set_yticks(range(len(classes)), classes, fontsize=7)
-                ax.set_xlabel("predicted")
-                ax.set_ylabel("true")
-                ax.set_title(f"{row[:40]}\n{column}, split 0", fontsize=8)
-                fig.tight_layout()
-                fig.savefig(os.path.join(workdir, f"confusion_{tag}_{slug}.png"), dpi=110)
-                plt.close(fig)
-                curves[row[:40]] = reliability_curve(p, y)
-        if curves:
-            fig = plot_reliability(curves, title=f"{column} (test, split 0, before temperature scaling)")
-            fig.savefig(os.path.join(workdir, f"reliability_{tag}.png"), dpi=110, bbox_inches="tight")
-            plt.close(fig)
-    return pd.DataFrame(out)
 
 
 def _print_console(table: pd.DataFrame, notes, workdir) -> None:

@@ -91,10 +91,10 @@ def get_config(quick: bool = True, **overrides) -> Config:
     return dataclasses.replace(config, **overrides)
 
 
-def load_sets(config: Config, workdir: str):
+def load_sets(config: Config, workdir: str, notes: list | None = None):
     """Both simulated sets, concatenated (ZTF first), with train/dev/test positions per survey."""
     sets = simulated_redshift_sets(os.path.join(workdir, "data"), config.sim_scale, config.n_jobs,
-                                   config.test_fraction, config.dev_fraction)
+                                   config.test_fraction, config.dev_fraction, notes)
     parts, splits, offset = [], {}, 0
     for survey in ("ztf", "lsst"):
         lcs, task = sets[survey]
@@ -123,7 +123,8 @@ def run(config: Config, workdir: str) -> pd.DataFrame:
     """Evaluate every row; write the result files; return the table."""
     t_start = time.perf_counter()
     os.makedirs(workdir, exist_ok=True)
-    both, splits = load_sets(config, workdir)
+    sim_notes: list[str] = []
+    both, splits = load_sets(config, workdir, sim_notes)
     z = both.metadata["redshift"].to_numpy(float)
     tasks, test = tasks_for(z, splits)
     log = RunLog(n_boot=config.n_boot)
@@ -133,7 +134,7 @@ def run(config: Config, workdir: str) -> pd.DataFrame:
              f"{len(splits['lsst'][1])}).",
              "direct rows train on all LSST training redshifts (the full range, as the paper's direct rows) or, "
              f"'LSST z<{Z_MAX:g}', on those in the evaluation range (the fair upper bound); zero-shot rows never see "
-             "an LSST redshift (they early-stop on ZTF dev)."]
+             "an LSST redshift (they early-stop on ZTF dev)."] + sim_notes
     seq_kw = dict(hidden_units=config.sequence_hidden, epochs=config.sequence_epochs,
                   patience=config.sequence_patience, batch_size=config.batch_size, jit_compile=config.jit_compile)
 
@@ -208,11 +209,7 @@ def write_outputs(log, order, notes, config, workdir, wall, enc_sha, both) -> pd
     comps = log.comparisons(pairs, [COLUMN])
     write_table(log.frame(), workdir, "runs")
     write_table(summary, workdir, "summary")
-    comp_md = ("(no comparisons)\n" if comps.empty else ak.evaluation.markdown_table(pd.DataFrame({
-        "A": comps["a"], "B": comps["b"],
-        "A − B [95% paired CI]": [format_cell(d, None, (lo, hi), digits=4) for d, lo, hi in
-                                 zip(comps["difference"], comps["ci_low"], comps["ci_high"])],
-        "verdict": comps["verdict"]}).set_index("A")))
+    comp_md = ak.reports.comparisons_markdown(comps, digits=4)
     write_table(comps, workdir, "comparisons", comp_md)
     prov = provenance(encoder_sha256=enc_sha, wall_time_s=round(wall, 1), config=dataclasses.asdict(config),
                       data_checksums={"sim_ztf_lsst": array_fingerprint(both.object_ids, both.time_mjd, both.flux)})

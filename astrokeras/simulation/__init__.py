@@ -289,8 +289,10 @@ def _select_points(lcs: LightCurves, keep: np.ndarray) -> LightCurves:
                        lcs.flux_err[keep], metadata=lcs.metadata.copy(), _trusted=True)
 
 
-def simulate_preset(name: str, scale: float = 1.0, seed: int | None = None, n_jobs: int = 1) -> LightCurves:
-    """Simulate one of the paper's sets (see :mod:`~astrokeras.simulation.presets`).
+def simulate_preset(name: str, scale: float = 1.0, seed: int | None = None, n_jobs: int = 1,
+                    **simulate_kwargs) -> LightCurves:
+    """Simulate one of the paper's sets (see :mod:`~astrokeras.simulation.presets`); extra keyword
+    arguments (``sed=``, ``ia_model=``, ``post_trigger_days=``) go to :func:`simulate`.
 
     Example:
         >>> lcs = simulate_preset("ztf_redshift", scale=0.002)
@@ -301,7 +303,7 @@ def simulate_preset(name: str, scale: float = 1.0, seed: int | None = None, n_jo
 
     spec = get_preset(name)
     return simulate(spec.survey, classes=preset_counts(name, scale), seed=spec.seed if seed is None else seed,
-                    id_prefix=spec.id_prefix, n_jobs=n_jobs, peak_mag_max=spec.peak_mag_max,
+                    id_prefix=spec.id_prefix, n_jobs=n_jobs, peak_mag_max=spec.peak_mag_max, **simulate_kwargs,
                     photometry=spec.photometry)
 
 
