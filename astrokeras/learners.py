@@ -161,6 +161,17 @@ class SequenceLearner:
                       {"hidden_units": list(self.hidden_units), "epochs": n_epochs})
 
 
+def _stage(staged, x, best: int):
+    """The prediction of boosting stage ``best`` (0-based) from a scikit-learn ``staged_*`` method."""
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(1):
+        for i, p in enumerate(staged(x)):
+            if i == best:
+                return p
+    return p
+
+
 class FeatureLearner:
     """scikit-learn ``HistGradientBoosting`` on a feature matrix (NaN allowed), with the number of
     boosting iterations chosen on dev (staged predictions, up to ``max_iter``); the anomaly
@@ -205,10 +216,7 @@ class FeatureLearner:
         best = int(np.argmin(losses))
 
         def predict(pos):
-            with threadpool_limits(1):
-                for i, p in enumerate(clf.staged_predict_proba(f[pos])):
-                    if i == best:
-                        break
+            p = _stage(clf.staged_predict_proba, f[pos], best)
             out = np.zeros((len(pos), n_classes), np.float32)
             out[:, clf.classes_.astype(int)] = p
             return out
@@ -232,11 +240,7 @@ class FeatureLearner:
         best = int(np.argmin(losses))
 
         def predict(pos):
-            with threadpool_limits(1):
-                for i, p in enumerate(reg.staged_predict(f[pos])):
-                    if i == best:
-                        break
-            return p.astype(np.float32)
+            return _stage(reg.staged_predict, f[pos], best).astype(np.float32)
 
         self._memo[key] = Fitted(predict, self._imputer(train), {"iterations": best + 1})
         return self._memo[key]

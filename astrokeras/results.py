@@ -115,7 +115,6 @@ class RunLog:
         """The recorded runs (``.seed``, ``.value``, ``.y_pred``) of one cell on one split."""
         return [r for r in self.runs if r.row == row and r.column == column and r.split == split]
 
-    _runs = runs_for
 
     def weights(self, column: str, split: int = 0) -> np.ndarray:
         if (column, split) not in self._weights:
@@ -134,7 +133,7 @@ class RunLog:
                      "mean": first["value"].mean(), "std": first["value"].std(ddof=0),
                      "n_seeds": len(first), "dev_mean": first["dev_value"].mean(),
                      "ci_low": np.nan, "ci_high": np.nan}
-            runs = self._runs(row, column, split0)
+            runs = self.runs_for(row, column, split0)
             if runs[0].y_pred is not None:
                 ci = bootstrap_ci(runs[0].metric, self.truth[(column, split0)], [r.y_pred for r in runs],
                                   self.weights(column, split0), level)
@@ -147,7 +146,7 @@ class RunLog:
 
     def compare(self, row_a: str, row_b: str, column: str, split: int = 0, level: float = 0.95) -> dict:
         """Paired bootstrap CI of ``column(row_a) - column(row_b)`` on the same test objects."""
-        runs_a, runs_b = self._runs(row_a, column, split), self._runs(row_b, column, split)
+        runs_a, runs_b = self.runs_for(row_a, column, split), self.runs_for(row_b, column, split)
         if not runs_a or not runs_b:
             raise KeyError(f"no runs for ({row_a!r} or {row_b!r}, {column!r}, split {split})")
         metric, scale = runs_a[0].metric, runs_a[0].scale

@@ -413,7 +413,6 @@ def headline_table(summary: pd.DataFrame, rows, columns, split_view: bool = Fals
 def comparison_pairs(rows: list[str], selected_row: str | None, hybrid: str | None) -> list[tuple[str, str]]:
     enc_rows = [r for r in rows if r in ENCODER_ROWS.values()]
     pairs = [(r, FEATURE_ROW) for r in enc_rows] + [(r, SCRATCH_ROW) for r in enc_rows]
-    named = {v: k for k, v in ENCODER_ROWS.items()}
     base = ENCODER_ROWS["classifier_ztf_lsst"]
     for other in ("contrastive_ztf_lsst", "adversarial_ztf_lsst", "contrastive_adversarial_ztf_lsst",
                   "adversarial_confusion_ztf_lsst", "classifier_ztf"):
@@ -424,7 +423,6 @@ def comparison_pairs(rows: list[str], selected_row: str | None, hybrid: str | No
         pairs += [(hybrid, FEATURE_ROW)] + ([(hybrid, selected_row)] if selected_row else [])
     pairs.append((FEATURE_ROW, SCRATCH_ROW))
     have = set(rows)
-    del named
     return [(a, b) for a, b in pairs if a in have and b in have]
 
 

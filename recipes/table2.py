@@ -194,7 +194,6 @@ def write_outputs(log, order, notes, config, workdir, wall, enc_sha, both) -> pd
     pairs = []
     zs = [r for r in order if r.startswith("zero-shot MLP")]
     scratch_zs = next((r for r in zs if "No pretraining" in r), None)
-    direct_lsst = [r for r in order if r.startswith("direct") and r.endswith("(LSST)")]
     for r in zs:
         if scratch_zs and r != scratch_zs:
             pairs.append((r, scratch_zs))
@@ -205,7 +204,6 @@ def write_outputs(log, order, notes, config, workdir, wall, enc_sha, both) -> pd
     base = next((r for r in zs if r == f"zero-shot MLP: {ENCODER_ROWS['classifier_ztf_lsst']} (ZTF)"), None)
     if base:
         pairs += [(r, base) for r in zs if r != base and "No pretraining" not in r]
-    del direct_lsst
     comps = log.comparisons(pairs, [COLUMN])
     write_table(log.frame(), workdir, "runs")
     write_table(summary, workdir, "summary")
