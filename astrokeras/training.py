@@ -178,6 +178,22 @@ class ShuffleEpoch(keras.callbacks.Callback):
             counter.assign(int(epoch))
 
 
+def limit_threads(n_threads: int | None) -> None:
+    """Cap TensorFlow's intra- and inter-op thread pools (call before any TF op runs).
+
+    Two single-threaded runs on 2 cores finish ~2x sooner than one run using both. ``None``/0 leaves
+    TensorFlow's default. Example: ``limit_threads(1)``.
+    """
+    if not n_threads:
+        return
+    if int(n_threads) < 1:
+        raise ValueError(f"n_threads must be >= 1, got {n_threads}")
+    import tensorflow as tf
+
+    tf.config.threading.set_intra_op_parallelism_threads(int(n_threads))
+    tf.config.threading.set_inter_op_parallelism_threads(int(n_threads))
+
+
 def standard_callbacks(workdir: str | None, patience: int = 5, monitor: str = "val_loss",
                        has_validation: bool = True, params: dict | None = None) -> list:
     """Early stopping (restore best weights) and, with a ``workdir``, an atomic per-epoch checkpoint

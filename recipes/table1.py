@@ -502,11 +502,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, default=None,
                         help="TensorFlow threads (1 lets two runs share 2 cores ~2x faster than one run)")
     args = parser.parse_args(argv)
-    if args.threads:
-        import tensorflow as tf
-
-        tf.config.threading.set_intra_op_parallelism_threads(args.threads)
-        tf.config.threading.set_inter_op_parallelism_threads(args.threads)
+    ak.training.limit_threads(args.threads)
     overrides = dict(models_dir=args.models_dir, data_home=args.data_home, selected_encoder=args.selected_encoder)
     if args.tasks:
         overrides["tasks"] = tuple(t.strip() for t in args.tasks.split(","))

@@ -68,3 +68,18 @@ def test_resume_after_kill_matches_uninterrupted(tmp_path):
     assert [r.split(",")[0] for r in rows[1:]][-2:] == ["2", "3"]  # epochs 2 and 3 ran after the restart
     for wf, wr in zip(full.get_weights(), resumed.get_weights()):
         np.testing.assert_allclose(wf, wr, atol=1e-6)
+
+
+def test_limit_threads_caps_both_tensorflow_pools_and_rejects_nonsense():
+    import subprocess
+    import sys
+
+    from astrokeras.training import limit_threads
+
+    with pytest.raises(ValueError, match="n_threads"):
+        limit_threads(-1)
+    code = ("from astrokeras.training import limit_threads; import tensorflow as tf; limit_threads(1); "
+            "print(tf.config.threading.get_intra_op_parallelism_threads(), "
+            "tf.config.threading.get_inter_op_parallelism_threads())")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split()[-2:] == ["1", "1"]
