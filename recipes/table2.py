@@ -154,6 +154,11 @@ def run(config: Config, workdir: str) -> pd.DataFrame:
             notes.append(f"QUICK MODE: no-pretraining rows {list(config.scratch_settings)} only, "
                          f"{len(config.scratch_seeds)} seed (trained to convergence on dev); simulated sets at "
                          f"{config.sim_scale:g} x 10,000; {len(config.seeds)} head seeds.")
+        else:
+            skipped = [s for s in SETTINGS if s not in config.scratch_settings]
+            notes.append(f"No-pretraining rows: {list(config.scratch_settings)}, seeds {list(config.scratch_seeds)} "
+                         f"(trained to convergence on dev)"
+                         + (f"; not run (CPU budget): {skipped}." if skipped else "."))
     try:
         available = ak.list_encoders(config.models_dir)
     except FileNotFoundError:
@@ -232,11 +237,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--models-dir", default=None, help="released encoders (default: saved_models/)")
     parser.add_argument("--sequence-seeds", type=int, default=None,
                         help="seeds 0..K-1 for the no-pretraining rows (default 5 with --full, 1 in quick mode)")
+    parser.add_argument("--scratch-settings", default=None,
+                        help="'|'-separated subset of the no-pretraining rows to train (default: all with --full); "
+                             f"choices: {' | '.join(SETTINGS)}")
     parser.add_argument("--threads", type=int, default=None,
                         help="TensorFlow threads (1 lets two runs share 2 cores ~2x faster than one run)")
     args = parser.parse_args(argv)
     ak.training.limit_threads(args.threads)
     overrides = {"scratch_seeds": tuple(range(args.sequence_seeds))} if args.sequence_seeds else {}
+    if args.scratch_settings:
+        chosen = tuple(s.strip() for s in args.scratch_settings.split("|") if s.strip())
+        unknown = [s for s in chosen if s not in SETTINGS]
+        if unknown:
+            parser.error(f"--scratch-settings: unknown {unknown}; choose from {list(SETTINGS)}")
+        overrides["scratch_settings"] = chosen
     run(get_config(quick=not args.full, models_dir=args.models_dir, **overrides),
         args.workdir or os.path.join("runs", "table2" if not args.full else "table2_full"))
     return 0
