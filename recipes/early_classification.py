@@ -32,7 +32,8 @@ Protocol (the Table 1 protocol of ``astrokeras.protocol``/``astrokeras.learners`
 
 Outputs (``--workdir``, default ``runs/early_classification``): ``early_classification.md`` (test
 and dev tables), ``summary.csv`` (every cell, dev and test), ``runs.csv``, ``comparisons.csv/md``,
-``choices.json`` (dev choices), ``early_classification.png``, ``provenance.json``.
+``choices.json`` (dev choices), ``early_classification.png``, ``readme_table.md`` (test, compact),
+``provenance.json``.
 
 Expected: truncation training lifts the early columns (3-20 d) over whole-curve training, most for
 the features and the hybrid; targets of issue 13 (>= 0.80 at 10 d, >= 0.90 at 30 d) are reached at
@@ -329,9 +330,24 @@ def write_outputs(rec: _Recorder, rows, notes, config: Config, workdir: str, wal
     md += [f"- {n}" for n in notes + _protocol_notes(config)]
     ak.caching.atomic_write_text(os.path.join(workdir, "early_classification.md"), "\n".join(md) + "\n")
     _plot(summaries[0], rows, rec.et.days, workdir)
+    write_readme_table(workdir)
     print(test_table.to_string())
     print("\n".join(f"* {n}" for n in notes))
     return test_table
+
+
+def write_readme_table(folder: str) -> str:
+    """``readme_table.md``: the test table, ``mean [95% CI]`` per cell, from ``folder/summary.csv``
+    (the block recipes/README.md shows)."""
+    summary = pd.read_csv(os.path.join(folder, "summary.csv"))
+    test = summary[summary["part"] == "test"]
+    rows, columns = list(pd.unique(test["row"])), list(pd.unique(test["column"]))
+    out = pd.DataFrame(index=pd.Index(rows, name="model (test macro AUROC [95% CI])"), columns=columns, dtype=object)
+    for _, r in test.iterrows():
+        out.loc[r["row"], r["column"]] = format_cell(r["mean"], None, (r["ci_low"], r["ci_high"]))
+    text = ak.evaluation.markdown_table(out.fillna("—"))
+    ak.caching.atomic_write_text(os.path.join(folder, "readme_table.md"), text)
+    return text
 
 
 def _protocol_notes(config: Config) -> list[str]:

@@ -182,3 +182,24 @@ def test_truncation_trained_head_beats_whole_curve_head_on_early_curves(tmp_path
     model.save(path)
     after = ds.predict_in_order(keras.models.load_model(path), early_test)
     np.testing.assert_allclose(after, before, atol=1e-6)
+
+
+def test_readme_early_snippet_runs():
+    """The README's early-classification snippet, executed verbatim after the fine-tuning example's names."""
+    import os
+    import re
+
+    readme = open(os.path.join(os.path.dirname(__file__), "..", "README.md"), encoding="utf-8").read()
+    section = readme.split("### Early classification: train on truncated curves", 1)[1]
+    code = re.search(r"```python\n(.*?)```", section, re.S).group(1)
+    lcs = _lcs(n=12, seed=3)
+    classes, y = np.unique(lcs.labels("label"), return_inverse=True)
+    keras.utils.set_random_seed(0)
+    namespace = dict(lcs=lcs, classes=classes, y=y, embed=ds.embed, fit_head=ds.fit_head,
+                     tokenizer_for=ds.tokenizer_for,
+                     encoder=ak.GRUEncoder(gru_units=8, dense_units=(8,), latent_dim=4, name="gru_encoder"))
+    exec(compile(code, "README.md", "exec"), namespace)
+    assert len(namespace["aug"].light_curves) == 8 * len(lcs)
+    assert namespace["z"].shape == (8 * len(lcs), 4)
+    probs = ds.head_forward(namespace["head"], namespace["z"])
+    assert probs.shape == (8 * len(lcs), len(classes)) and np.allclose(probs.sum(axis=1), 1.0, atol=1e-5)
