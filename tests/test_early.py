@@ -189,7 +189,8 @@ def test_readme_early_snippet_runs():
     import os
     import re
 
-    readme = open(os.path.join(os.path.dirname(__file__), "..", "README.md"), encoding="utf-8").read()
+    with open(os.path.join(os.path.dirname(__file__), "..", "README.md"), encoding="utf-8") as fh:
+        readme = fh.read()
     section = readme.split("### Early classification: train on truncated curves", 1)[1]
     code = re.search(r"```python\n(.*?)```", section, re.S).group(1)
     lcs = _lcs(n=12, seed=3)
