@@ -28,7 +28,8 @@ def _lcs(n=6, seed=0):
     meta = {"label": [["SN Ia", "SN II", "SN Ib/c"][i % 3] for i in range(n)]}
     import pandas as pd
 
-    return ak.LightCurves(ids, t, bands, f, f / 20, metadata=pd.DataFrame(meta, index=[f"obj{i:02d}" for i in range(n)]))
+    meta = pd.DataFrame(meta, index=[f"obj{i:02d}" for i in range(n)])
+    return ak.LightCurves(ids, t, bands, f, f / 20, metadata=meta)
 
 
 def test_truncate_per_object_keeps_points_within_days_and_first_point():
