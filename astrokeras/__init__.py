@@ -95,6 +95,7 @@ _LAZY = {
     "dataset_from_light_curves": ("astrokeras.pipeline", "dataset_from_light_curves"),
     "weights": ("astrokeras.weights", None),
     "downstream": ("astrokeras.downstream", None),
+    "early": ("astrokeras.early", None),
     "plotting": ("astrokeras.plotting", None),
     "class_weights": ("astrokeras.weights", "class_weights"),
     "simulation": ("astrokeras.simulation", None),
