@@ -71,12 +71,15 @@ def _devices(backend: str, devices):
 
 
 @contextlib.contextmanager
-def data_parallel(devices=None, backend: str | None = None):
+def data_parallel(devices=None, backend: str | None = None, cross_device_ops=None):
     """Train data-parallel on ``devices`` (default: every GPU, else every CPU device) in this block.
 
     Args:
         devices: TensorFlow device names (``"/cpu:0"``, ``"/gpu:1"``) or JAX devices; default all.
         backend: the Keras backend (default: the active one).
+        cross_device_ops: TensorFlow's gradient reduction; default
+            ``tf.distribute.ReductionToOneDevice()``: the adversarial step's two optimizer updates
+            per batch make collective all-reduces pair up wrongly across replicas (seen on CPU).
 
     Yields:
         The number of replicas.
@@ -94,7 +97,8 @@ def data_parallel(devices=None, backend: str | None = None):
     if backend == "tensorflow":
         import tensorflow as tf
 
-        strategy = tf.distribute.MirroredStrategy(devs)
+        strategy = tf.distribute.MirroredStrategy(
+            devs, cross_device_ops=cross_device_ops or tf.distribute.ReductionToOneDevice())
         with strategy.scope():
             yield strategy.num_replicas_in_sync
         return

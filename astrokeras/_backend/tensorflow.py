@@ -45,17 +45,18 @@ def _gathered(ctx, z, y, sample_weight):
     """
     if ctx is None:
         return z, y, sample_weight
-    parts = [z] + tf.nest.flatten(y) + tf.nest.flatten(sample_weight)
-    flat = [tf.reshape(tf.cast(p, tf.float32), (tf.shape(p)[0], -1)) for p in parts]
+    leaves = [z] + tf.nest.flatten(y) + tf.nest.flatten(sample_weight)
+    present = [i for i, p in enumerate(leaves) if p is not None]
+    flat = [tf.reshape(tf.cast(leaves[i], tf.float32), (tf.shape(leaves[i])[0], -1)) for i in present]
     widths = [int(f.shape[1]) for f in flat]
     gathered = tf.split(ctx.all_gather(tf.concat(flat, axis=1), axis=0), widths, axis=1)
-    restored = [tf.reshape(tf.cast(g, p.dtype), tf.concat([[-1], tf.shape(p)[1:]], axis=0))
-                for g, p in zip(gathered, parts)]
+    for i, g in zip(present, gathered):
+        p = leaves[i]
+        leaves[i] = tf.reshape(tf.cast(g, p.dtype), tf.concat([[-1], tf.shape(p)[1:]], axis=0))
     n_y = len(tf.nest.flatten(y))
-    y = tf.nest.pack_sequence_as(y, restored[1:1 + n_y]) if y is not None else None
-    sample_weight = (tf.nest.pack_sequence_as(sample_weight, restored[1 + n_y:])
-                     if sample_weight is not None else None)
-    return restored[0], y, sample_weight
+    y = tf.nest.pack_sequence_as(y, leaves[1:1 + n_y])
+    sample_weight = tf.nest.pack_sequence_as(sample_weight, leaves[1 + n_y:])
+    return leaves[0], y, sample_weight
 
 
 class TensorFlowTrainStep(CustomStepBase):
