@@ -32,7 +32,7 @@ import os
 
 import keras
 
-__all__ = ["data_parallel", "n_replicas", "virtual_cpu_devices"]
+__all__ = ["data_parallel", "n_replicas", "virtual_cpu_devices", "xla_host_devices_flag"]
 
 
 def virtual_cpu_devices(n: int) -> list:

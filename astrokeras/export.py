@@ -85,9 +85,8 @@ def export_onnx(model: keras.Model, path: str | os.PathLike, *, tokenizer: Token
         ImportError: onnx / tf2onnx missing (says what to install).
         ValueError: a model that does not read ``{"values", "mask"}``, or the torch backend.
     """
-    _require("onnx")
-    _require("tf2onnx")
     onnx = _require("onnx")
+    _require("tf2onnx")
     backend = keras.backend.backend()
     if backend not in ("tensorflow", "jax"):
         raise ValueError(f"export_onnx: Keras' {backend} exporter needs fixed input shapes; export under "

@@ -243,7 +243,7 @@ class StreamingScorer:
         """
         lcs = data if isinstance(data, LightCurves) else LightCurves.from_table(data, aliases=aliases, survey=survey)
         self._check(lcs)
-        tok, L = self.tokenizer, int(self.tokenizer.max_length)
+        L = int(self.tokenizer.max_length)
         ids = [str(o) for o in lcs.object_ids]
         states = self.store.load(ids)
         starts = lcs.offsets
@@ -392,7 +392,8 @@ class StreamingScorer:
         unknown = [o for o in ids if o not in states]
         if unknown:
             raise KeyError(f"no state for {len(unknown)} objects, e.g. {unknown[:3]}")
-        latent = np.stack([states[o].latent for o in ids]) if ids else np.zeros((0, self.forward.latent_dim), np.float32)
+        latent = (np.stack([states[o].latent for o in ids]) if ids
+                  else np.zeros((0, self.forward.latent_dim), np.float32))
         return StreamingResult(np.asarray(ids, dtype=object), np.array([states[o].n_points for o in ids], np.int64),
                                latent, self._outputs(latent), np.full(len(ids), "stored", dtype=object), 0,
                                self.class_names)

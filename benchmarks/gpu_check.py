@@ -11,7 +11,7 @@ train  curves/s of the paper-size Classifier (GRU 100, batch 512,   150         
        T = 150 padded) on 1 device and ``data_parallel`` (all)                       T = 16
 infer  curves/s of ``embed`` (batch 4096) on simulated-size tokens  90              512 curves
 pre    ``recipes.pretrain --variant classifier_ztf_lsst --full      300             --scale
-       --epochs 15`` (151k simulated curves, paper size)                             0.002, 1 epoch
+       --epochs 15`` (151k simulated curves, paper size)                             0.02, 1 epoch 
 t1     quick Table 1 (``recipes.table1 --tasks bts``)               240             skipped
 =====  ===========================================================  ==============  ============
 
@@ -108,7 +108,7 @@ def _parts(dry_run: bool, workdir: pathlib.Path) -> dict[str, list[str]]:
     module = [sys.executable, "-m", "astrofm"]
     if dry_run:
         return {"env": _python(_ENV), "train": _python(_TRAIN, 2, 16, 32), "infer": _python(_INFER, 512, 32),
-                "pre": module + ["recipes.pretrain", "--variant", "classifier_ztf_lsst", "--scale", "0.002",
+                "pre": module + ["recipes.pretrain", "--variant", "classifier_ztf_lsst", "--scale", "0.02",
                                  "--epochs", "1", "--workdir", str(workdir / "pretrain")]}
     return {"env": _python(_ENV), "train": _python(_TRAIN, 40, 150, 512), "infer": _python(_INFER, 100_000, 150),
             "pre": module + ["recipes.pretrain", "--variant", "classifier_ztf_lsst", "--full", "--epochs", "15",
