@@ -170,7 +170,8 @@ def main(argv=None) -> int:
     text = "\n".join([
         "## Incremental streaming scorer (`astrokeras.streaming.StreamingScorer`)",
         "",
-        f"Command: `python benchmarks/streaming_throughput.py --objects {args.objects} --batch {args.batch}`  ",
+        f"Command: `python benchmarks/streaming_throughput.py --objects {args.objects} --batch {args.batch} "
+        f"--latency-alerts {args.latency_alerts}`  ",
         f"Date: {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC; machine: {platform.machine()}, "
         f"nproc={os.cpu_count()} (shared with other jobs), one thread, TF {tf.__version__}, numpy {np.__version__}.  ",
         f"Data: {len(ids)} real ZTF BTS objects with {prior_txt}, then 10 rounds of one alert per object "
