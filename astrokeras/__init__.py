@@ -104,6 +104,10 @@ _LAZY = {
     "simulate_views": ("astrokeras.simulation.views", "simulate_views"),
     "alert_view": ("astrokeras.simulation", "alert_view"),
     "read_simulation": ("astrokeras.simulation.shards", "read_simulation"),
+    "streaming": ("astrokeras.streaming", None),
+    "StreamingScorer": ("astrokeras.streaming", "StreamingScorer"),
+    "export": ("astrokeras.export", None),
+    "distribute": ("astrokeras.distribute", None),
 }
 
 

@@ -145,6 +145,16 @@ class Task(keras.Model):
         return cls(encoder=GRUEncoder.from_preset(preset, models_dir), **kwargs)
 
     # ---------------------------------------------------------------- training
+    def _maybe_symbolic_build(self, iterator=None, data_batch=None):
+        """Under ``tf.distribute``, build from one replica's batch (Keras' TF trainer averages the
+        replicas' batches first, which fails on the boolean ``mask``); otherwise Keras' own."""
+        if iterator is not None and keras.backend.backend() == "tensorflow" \
+                and getattr(self, "_distribute_strategy", None) is not None:
+            from astrokeras._backend.tensorflow import first_replica_batch
+
+            data_batch, iterator = first_replica_batch(self._distribute_strategy, iterator), None
+        return super()._maybe_symbolic_build(iterator=iterator, data_batch=data_batch)
+
     def default_loss(self):
         """The loss ``compile()`` uses when none is given."""
         raise NotImplementedError(f"{type(self).__name__} has no default loss; compile(loss=...)")
