@@ -9,6 +9,7 @@
 * :func:`stack_views`: all views in one :class:`~astrokeras.photometry.LightCurves` with ids
   ``"{object_key}|{view}"`` and metadata ``object_key``, ``object_code`` (an integer per object,
   the pairing key of :func:`astrokeras.pipeline.make_paired_dataset`), ``view`` and ``survey``;
+* :func:`band_subset`: the view of any light curves through some of their bands (e.g. real BTS r only);
 * :func:`paired_dataset`: tokens + labels -> the batches of ``k`` views per object that
   :class:`~astrokeras.models.InvariantClassifier` trains on.
 
@@ -31,7 +32,7 @@ import pandas as pd
 
 from astrokeras.photometry import LightCurves
 
-__all__ = ["ALERT_SUFFIX", "simulate_paired_views", "stack_views", "paired_dataset"]
+__all__ = ["ALERT_SUFFIX", "band_subset", "simulate_paired_views", "stack_views", "paired_dataset"]
 
 ALERT_SUFFIX = "#alerts"
 """A view string ending in this is the alert (S/N >= 5 detections) copy of the view before it."""
@@ -152,3 +153,36 @@ def paired_dataset(stacked: LightCurves, tokenizer=None, label_columns: Mapping[
               for key, column in (label_columns or {}).items()}
     codes = stacked.metadata["object_code"].to_numpy().astype(np.int64)
     return make_paired_dataset(tokens, codes, labels, **dataset_kwargs)
+
+
+def band_subset(lcs: LightCurves, bands: Sequence[str], min_points: int = 1) -> LightCurves:
+    """The view of (real or simulated) light curves through some of their bands.
+
+    Args:
+        lcs: light curves.
+        bands: canonical band names to keep (e.g. ``["ztf::r"]``).
+        min_points: objects with fewer points left are dropped (their metadata rows too).
+
+    Returns:
+        The reduced light curves (objects in the original order).
+
+    Raises:
+        ValueError: a band that no observation has (naming it and the bands present).
+
+    Example:
+        >>> lcs = LightCurves(["a", "a", "b"], [0.0, 1.0, 0.0], ["ztf::g", "ztf::r", "ztf::g"], [1.0] * 3, [1.0] * 3)
+        >>> band_subset(lcs, ["ztf::r"]).object_ids.tolist()
+        ['a']
+    """
+    bands = [str(b) for b in ([bands] if isinstance(bands, str) else bands)]
+    present = set(np.unique(lcs.band).tolist())
+    missing = [b for b in bands if b not in present]
+    if missing:
+        raise ValueError(f"band_subset: no observation in bands {missing}; bands present: {sorted(present)}")
+    keep = np.isin(lcs.band, bands)
+    owner = np.repeat(np.arange(len(lcs)), lcs.lengths)
+    counts = np.bincount(owner[keep], minlength=len(lcs))
+    objects = counts >= max(int(min_points), 1)
+    keep &= objects[owner]
+    return LightCurves(lcs.object_id[keep], lcs.time_mjd[keep], lcs.band[keep], lcs.flux[keep], lcs.flux_err[keep],
+                       metadata=lcs.metadata.loc[lcs.object_ids[objects]].copy())
