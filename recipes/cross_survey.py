@@ -53,9 +53,11 @@ from astrokeras.tasks import ENCODER_ROWS, bts_split
 
 TARGETS = ("lsst", "ps1", "atlas", "des")
 ENCODERS = ("classifier_ztf", "classifier_ztf_lsst", "contrastive_ztf_lsst", "adversarial_ztf_lsst",
-            "contrastive_adversarial_ztf_lsst", "adversarial_confusion_ztf_lsst", "invariant_ztf_lsst",
+            "contrastive_adversarial_ztf_lsst", "adversarial_confusion_ztf_lsst", "classifier_paired_ztf_lsst",
+            "invariant_ztf_lsst",
             "classifier_ztf_lsst_full", "contrastive_ztf_lsst_full", "invariant_ztf_lsst_full")
 ROW_NAMES = {**ENCODER_ROWS, "invariant_ztf_lsst": "Classifier + view invariance (ours)",
+             "classifier_paired_ztf_lsst": "Classifier on the paired views (control; ours)",
              "invariant_ztf_lsst_full": "Classifier + view invariance (ours), paper-size pretraining"}
 BTS_SUBSETS = {"g+r": ("ztf::g", "ztf::r"), "r": ("ztf::r",), "g": ("ztf::g",)}
 TARGET_LIMITS = {"mse_ratio": 1.2, "auroc_drop": 0.02, "bts_auroc_drop": 0.03, "probe_auroc": 0.75}
