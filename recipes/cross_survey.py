@@ -187,56 +187,99 @@ def run(config: Config, workdir: str) -> pd.DataFrame:
         available = []
     encoders = [e for e in config.encoders if e in available]
     log = RunLog(n_boot=config.n_boot)
-    probes, rows, enc_sha = [], [], {}
+    probes, rows, enc_sha, seconds = [], [], {}, {}
+    data = {"views": views, "train": train, "dev": dev, "test": test, "y_class": y_class, "y_z": y_z,
+            "n_classes": len(classes), "bts": bts}
     for name in encoders:
         t0 = time.perf_counter()
-        label = ROW_NAMES.get(name, name)
         enc_sha[name] = ak.presets.encoder_info(name, config.models_dir).get("sha256")
-        latents = _embed_views(name, views, config.models_dir)
-        z = {v: latents[v].loc[ids].to_numpy() for v in views}
-        for seed in config.head_seeds:
-            # heads on ZTF, applied to every survey (zero-shot) / heads on each survey (direct)
-            zs_z = _fit_predict(z["ztf"][train], y_z[train], z["ztf"][dev], y_z[dev],
-                                [z[v][test] for v in views], "regression", None, config, seed)
-            zs_c = _fit_predict(z["ztf"][train], y_class[train], z["ztf"][dev], y_class[dev],
-                                [z[v][test] for v in views], "classification", len(classes), config, seed)
-            for i, v in enumerate(views):
-                log.add(f"{name}|zero-shot", f"z {v}", "mse", split=0, seed=seed, y_true=y_z[test], y_pred=zs_z[i])
-                log.add(f"{name}|zero-shot", f"class {v}", "macro_auroc", split=0, seed=seed,
-                        y_true=y_class[test], y_pred=zs_c[i])
-                if v == "ztf":
-                    continue
-                (dz,) = _fit_predict(z[v][train], y_z[train], z[v][dev], y_z[dev], [z[v][test]], "regression",
-                                     None, config, seed)
-                (dc,) = _fit_predict(z[v][train], y_class[train], z[v][dev], y_class[dev], [z[v][test]],
-                                     "classification", len(classes), config, seed)
-                log.add(f"{name}|direct", f"z {v}", "mse", split=0, seed=seed, y_true=y_z[test], y_pred=dz)
-                log.add(f"{name}|direct", f"class {v}", "macro_auroc", split=0, seed=seed,
-                        y_true=y_class[test], y_pred=dc)
-            if bts is not None:
-                bviews, roles, labels = bts
-                blat = _embed_views(name, bviews, config.models_dir) if seed == config.head_seeds[0] else blat
-                gr = blat["g+r"]
-                preds = _fit_predict(gr.loc[roles["train"]].to_numpy(), labels[roles["train"]].to_numpy(),
-                                     gr.loc[roles["dev"]].to_numpy(), labels[roles["dev"]].to_numpy(),
-                                     [blat[s].loc[roles["test"]].to_numpy() for s in BTS_SUBSETS],
-                                     "classification", 3, config, seed)
-                for s, p in zip(BTS_SUBSETS, preds):
-                    log.add(f"{name}|bts", f"BTS {s}", "macro_auroc", split=0, seed=seed,
-                            y_true=labels[roles["test"]].to_numpy(), y_pred=p)
-        for v in config.targets:
-            both = np.r_[z["ztf"], z[v]]
-            probes.append({"encoder": name, "target": v, "probe_auroc": ak.alignment.survey_probe_auroc(
-                both, np.repeat(["ztf", v], len(ids)), labels=np.r_[y_class, y_class], redshift=np.r_[y_z, y_z],
-                seed=0)})
+        # the runs of one encoder depend only on its file, the data and the config: cached in the workdir,
+        # so adding an encoder later re-runs that encoder only
+        settings = {k: v for k, v in dataclasses.asdict(config).items() if k not in ("encoders", "models_dir")}
+        key = ak.caching.cache_key("cross_survey_runs", {"sha256": enc_sha[name], "config": settings,
+                                                         "data": ak.results.array_fingerprint(ids, y_z)}, 1)
+        path = os.path.join(workdir, "cache", f"{name}_{key}.pkl")
+        records, encoder_probes, seconds[name] = ak.caching.cached(
+            path, lambda: encoder_runs(name, config, data), _read_pickle, _write_pickle)
+        for rec in records:
+            log.add(rec["row"], rec["column"], rec["metric"], split=0, seed=rec["seed"], y_true=rec["y_true"],
+                    y_pred=rec["y_pred"])
+        probes += encoder_probes
         rows.append(name)
-        print(f"[cross_survey] {label}: {time.perf_counter() - t0:.0f} s", flush=True)
+        print(f"[cross_survey] {ROW_NAMES.get(name, name)}: {time.perf_counter() - t0:.0f} s", flush=True)
     wall = time.perf_counter() - t_start
-    return write_outputs(log, rows, probes, config, workdir, wall, t_sim, enc_sha, views, bts)
+    return write_outputs(log, rows, probes, config, workdir, wall, t_sim, enc_sha, views, bts, seconds)
+
+
+def encoder_runs(name: str, config: Config, data: dict) -> tuple[list[dict], list[dict], float]:
+    """Every head and probe of one encoder: ``(records for RunLog.add, probe rows, seconds)``."""
+    t0 = time.perf_counter()
+    views, train, dev, test = data["views"], data["train"], data["dev"], data["test"]
+    y_class, y_z, n_classes = data["y_class"], data["y_z"], data["n_classes"]
+    ids = views["ztf"].object_ids
+    latents = _embed_views(name, views, config.models_dir)
+    z = {v: latents[v].loc[ids].to_numpy() for v in views}
+    records = []
+
+    def add(row, column, metric, seed, y_true, y_pred):
+        records.append({"row": f"{name}|{row}", "column": column, "metric": metric, "seed": seed,
+                        "y_true": np.asarray(y_true), "y_pred": np.asarray(y_pred, np.float32)})
+
+    blat = None
+    if data["bts"] is not None:
+        bviews, roles, labels = data["bts"]
+        blat = _embed_views(name, bviews, config.models_dir)
+    for seed in config.head_seeds:
+        # heads on ZTF, applied to every survey (zero-shot) / heads on each survey (direct)
+        zs_z = _fit_predict(z["ztf"][train], y_z[train], z["ztf"][dev], y_z[dev], [z[v][test] for v in views],
+                            "regression", None, config, seed)
+        zs_c = _fit_predict(z["ztf"][train], y_class[train], z["ztf"][dev], y_class[dev], [z[v][test] for v in views],
+                            "classification", n_classes, config, seed)
+        for i, v in enumerate(views):
+            add("zero-shot", f"z {v}", "mse", seed, y_z[test], zs_z[i])
+            add("zero-shot", f"class {v}", "macro_auroc", seed, y_class[test], zs_c[i])
+            if v == "ztf":
+                continue
+            (dz,) = _fit_predict(z[v][train], y_z[train], z[v][dev], y_z[dev], [z[v][test]], "regression", None,
+                                 config, seed)
+            (dc,) = _fit_predict(z[v][train], y_class[train], z[v][dev], y_class[dev], [z[v][test]],
+                                 "classification", n_classes, config, seed)
+            add("direct", f"z {v}", "mse", seed, y_z[test], dz)
+            add("direct", f"class {v}", "macro_auroc", seed, y_class[test], dc)
+        if blat is not None:
+            gr = blat["g+r"]
+            preds = _fit_predict(gr.loc[roles["train"]].to_numpy(), labels[roles["train"]].to_numpy(),
+                                 gr.loc[roles["dev"]].to_numpy(), labels[roles["dev"]].to_numpy(),
+                                 [blat[s].loc[roles["test"]].to_numpy() for s in BTS_SUBSETS], "classification", 3,
+                                 config, seed)
+            for s, p in zip(BTS_SUBSETS, preds):
+                add("bts", f"BTS {s}", "macro_auroc", seed, labels[roles["test"]].to_numpy(), p)
+    probes = []
+    for v in config.targets:
+        both = np.r_[z["ztf"], z[v]]
+        probes.append({"encoder": name, "target": v, "probe_auroc": ak.alignment.survey_probe_auroc(
+            both, np.repeat(["ztf", v], len(ids)), labels=np.r_[y_class, y_class], redshift=np.r_[y_z, y_z], seed=0)})
+    return records, probes, round(time.perf_counter() - t0, 1)
+
+
+def _read_pickle(path: str):
+    import pickle
+
+    with open(path, "rb") as fh:
+        return pickle.load(fh)
+
+
+def _write_pickle(value, path: str) -> None:
+    import pickle
+
+    def write(tmp):
+        with open(tmp, "wb") as fh:
+            pickle.dump(value, fh)
+    ak.caching.atomic_write(path, write)
 
 
 # ---------------------------------------------------------------------------------- outputs
-def write_outputs(log, rows, probes, config, workdir, wall, t_sim, enc_sha, views, bts) -> pd.DataFrame:
+def write_outputs(log, rows, probes, config, workdir, wall, t_sim, enc_sha, views, bts, seconds) -> pd.DataFrame:
     probes = pd.DataFrame(probes, columns=["encoder", "target", "probe_auroc"])
     records = []
     for name in rows:
@@ -297,6 +340,7 @@ def write_outputs(log, rows, probes, config, workdir, wall, t_sim, enc_sha, view
                                                     (by.loc[(f"{n}|bts", f"BTS {s}"), "ci_low"],
                                                      by.loc[(f"{n}|bts", f"BTS {s}"), "ci_high"]), 3) for n in rows]
     prov = provenance(encoder_sha256=enc_sha, wall_time_s=round(wall, 1), simulation_s=round(t_sim, 1),
+                      encoder_compute_s=seconds,
                       config=dataclasses.asdict(config),
                       data_checksums={v: ak.results.array_fingerprint(l.object_ids, l.time_mjd, l.flux)
                                       for v, l in views.items()})
@@ -326,8 +370,11 @@ def write_outputs(log, rows, probes, config, workdir, wall, t_sim, enc_sha, view
               + ak.evaluation.markdown_table(direct.T.rename_axis("measure")) + "\n")
     ak.caching.atomic_write_text(os.path.join(workdir, "details.md"), detail)
     ak.caching.atomic_write_text(os.path.join(workdir, "runtime.md"),
-                                 f"Wall time {wall / 60:.1f} min (simulation {t_sim / 60:.1f} min, cached afterwards), "
-                                 f"{len(rows)} encoders, {prov['machine']['cpus']} CPUs.\n")
+                                 f"Wall time of this invocation {wall / 60:.1f} min (simulation {t_sim / 60:.1f} min; "
+                                 f"simulation and per-encoder runs are cached in the workdir). Per-encoder compute "
+                                 f"(embedding + heads + probes, when first run): "
+                                 + ", ".join(f"{n} {s / 60:.1f} min" for n, s in seconds.items())
+                                 + f"; {prov['machine']['cpus']} CPUs, shared with other jobs.\n")
     print(md)
     return table
 
