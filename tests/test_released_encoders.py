@@ -13,9 +13,9 @@ from astrokeras import presets
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MODELS = os.path.join(ROOT, "saved_models")
-EXPECTED = ["adversarial_confusion_ztf_lsst", "adversarial_ztf_lsst", "classifier_ztf", "classifier_ztf_lsst",
-            "classifier_ztf_lsst_full", "contrastive_adversarial_ztf_lsst", "contrastive_ztf_lsst",
-            "contrastive_ztf_lsst_full"]
+EXPECTED = ["adversarial_confusion_ztf_lsst", "adversarial_ztf_lsst", "classifier_paired_ztf_lsst", "classifier_ztf",
+            "classifier_ztf_lsst", "classifier_ztf_lsst_full", "contrastive_adversarial_ztf_lsst", "contrastive_ztf_lsst",
+            "contrastive_ztf_lsst_full", "invariant_ztf_lsst"]
 
 _SCRIPT = r"""
 import json, sys
@@ -35,7 +35,7 @@ print("RESULT" + json.dumps(out))
 """
 
 
-def test_all_eight_released_with_sidecars():
+def test_all_released_with_sidecars():
     assert presets.list_encoders(MODELS) == EXPECTED
     for name in EXPECTED:
         info = presets.encoder_info(name, MODELS)
