@@ -76,6 +76,9 @@ class Config:
     head_patience: int = 20
     bts: bool = True
     bts_min_points: int = 2
+    # paired comparisons (A, B) of the zero-shot and BTS heads, written to comparisons.md
+    compare: tuple[tuple[str, str], ...] = (("invariant_ztf_lsst", "classifier_paired_ztf_lsst"),
+                                            ("invariant_ztf_lsst", "classifier_ztf_lsst"))
     n_boot: int = 2000
     quick: bool = True
 
@@ -195,7 +198,7 @@ def run(config: Config, workdir: str) -> pd.DataFrame:
         enc_sha[name] = ak.presets.encoder_info(name, config.models_dir).get("sha256")
         # the runs of one encoder depend only on its file, the data and the config: cached in the workdir,
         # so adding an encoder later re-runs that encoder only
-        settings = {k: v for k, v in dataclasses.asdict(config).items() if k not in ("encoders", "models_dir")}
+        settings = {k: v for k, v in dataclasses.asdict(config).items() if k not in ("encoders", "models_dir", "compare")}
         key = ak.caching.cache_key("cross_survey_runs", {"sha256": enc_sha[name], "config": settings,
                                                          "data": ak.results.array_fingerprint(ids, y_z)}, 1)
         path = os.path.join(workdir, "cache", f"{name}_{key}.pkl")
@@ -339,6 +342,11 @@ def write_outputs(log, rows, probes, config, workdir, wall, t_sim, enc_sha, view
                                                     by.loc[(f"{n}|bts", f"BTS {s}"), "std"],
                                                     (by.loc[(f"{n}|bts", f"BTS {s}"), "ci_low"],
                                                      by.loc[(f"{n}|bts", f"BTS {s}"), "ci_high"]), 3) for n in rows]
+    pairs = [(f"{a}|{kind}", f"{b}|{kind}") for a, b in config.compare if a in rows and b in rows
+             for kind in ("zero-shot", "bts")]
+    columns = [f"{m} {v}" for v in config.targets for m in ("z", "class")] + [f"BTS {s}" for s in BTS_SUBSETS]
+    comps = log.comparisons(pairs, columns)
+    write_table(comps, workdir, "comparisons", ak.reports.comparisons_markdown(comps, digits=4))
     prov = provenance(encoder_sha256=enc_sha, wall_time_s=round(wall, 1), simulation_s=round(t_sim, 1),
                       encoder_compute_s=seconds,
                       config=dataclasses.asdict(config),
