@@ -371,7 +371,9 @@ def write_outputs(log, rows, probes, config, workdir, wall, t_sim, enc_sha, view
                      f"{len(bts[1]['test'])} test objects with >= {config.bts_min_points} points in g and in r.")
     head = (f"**Cross-survey transfer** — `python -m astrofm recipes.cross_survey{'' if config.quick else ' --full'}`\n\n"
             f"Commit `{(prov['git_commit'] or 'unknown')[:10]}`{' (uncommitted changes)' if prov['git_dirty'] else ''}, "
-            f"{prov['date_utc']}, wall time {wall / 60:.1f} min (simulation {t_sim / 60:.1f} min).\n\n")
+            f"{prov['date_utc']}, wall time of this invocation {wall / 60:.1f} min (simulation and per-encoder runs "
+            f"are cached in the workdir; first-run compute per encoder: `runtime.md`, "
+            f"{sum(seconds.values()) / 60:.0f} min in all).\n\n")
     md = head + ak.evaluation.markdown_table(table) + "\n" + "\n".join(f"- {n}" for n in notes) + "\n"
     ak.caching.atomic_write_text(os.path.join(workdir, "cross_survey.md"), md)
     detail = ("Cells: mean ± std over head seeds [95% bootstrap CI] (MSE of z; macro AUROC).\n\n"
