@@ -29,8 +29,10 @@ differences paired on the same objects; ``astrokeras.bootstrap``):
 
 Expected: the paper's variants read the survey at probe AUROC 0.93-0.99 and lose accuracy when
 the survey changes; numbers and where the invariant variant helps (or not): recipes/README.md.
-Runtime: quick ~15 min on 2 idle CPU cores (simulation ~4 min, cached in ``workdir/data``); see
-``runtime.md``.
+Runtime (quick, measured on 2 CPU cores shared with ~10 other jobs, so an upper bound): simulation
+10 min, then 2.7-6.5 min per encoder (embedding, 33 heads, 4 probes), 47 min for the ten encoders;
+both are cached in the workdir (``data/``, ``cache/``), so adding an encoder re-runs that encoder
+only; ``runtime.md`` lists the per-encoder times. Not measured on idle cores.
 """
 
 from __future__ import annotations
