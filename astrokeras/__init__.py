@@ -33,6 +33,7 @@ from astrokeras.models import (  # noqa: E402
     Classifier,
     ContrastiveClassifier,
     GRUEncoder,
+    InvariantClassifier,
     ProbabilisticRegressor,
     Regressor,
 )
@@ -42,6 +43,7 @@ __all__ = [
     "Classifier",
     "ContrastiveClassifier",
     "GRUEncoder",
+    "InvariantClassifier",
     "LightCurveError",
     "LightCurves",
     "ProbabilisticRegressor",
@@ -102,6 +104,7 @@ _LAZY = {
     "simulate": ("astrokeras.simulation", "simulate"),
     "simulate_preset": ("astrokeras.simulation", "simulate_preset"),
     "simulate_views": ("astrokeras.simulation.views", "simulate_views"),
+    "paired": ("astrokeras.paired", None),
     "alert_view": ("astrokeras.simulation", "alert_view"),
     "read_simulation": ("astrokeras.simulation.shards", "read_simulation"),
     "streaming": ("astrokeras.streaming", None),

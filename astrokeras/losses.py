@@ -29,6 +29,7 @@ __all__ = [
     "SupervisedContrastiveLoss",
     "normalize_class_weights",
     "supervised_contrastive_loss",
+    "view_consistency_loss",
     "weighted_sparse_categorical_crossentropy",
 ]
 
@@ -230,3 +231,40 @@ class ClassWeightedCrossentropy(keras.losses.Loss):
 
     def get_config(self) -> dict:
         return {"class_weight": self.class_weight, "from_logits": self.from_logits, "name": self.name}
+
+
+def view_consistency_loss(object_ids, latent, epsilon: float = 1e-12):
+    """Fraction of the batch's latent variance that lies *within* objects (views of one object).
+
+    For views ``i`` of objects ``o(i)`` (several views of the same object share an id), with
+    ``m_o`` the mean latent of object ``o``'s views in the batch and ``m`` the batch mean::
+
+        L = sum_i ||z_i - m_o(i)||^2 / sum_i ||z_i - m||^2
+
+    0 when every view of an object has the same latent, about ``1 - 1/k`` for ``k`` views per
+    object when the latent ignores the object. Dividing by the total variance makes the loss blind
+    to the latent's scale, so it cannot be lowered by shrinking ``z`` (and a collapsed batch gives
+    0 / epsilon = 0 with zero gradient, not NaN). Objects with one view in the batch contribute 0
+    to the numerator (they still count in the total variance).
+
+    Args:
+        object_ids: ``(B,)`` integer object codes (views of one object share a code).
+        latent: ``(B, D)`` latents ``z`` (raw, not normalised: a linear probe reads raw latents).
+        epsilon: floor of the denominator.
+
+    Returns:
+        Scalar float32 tensor in ``[0, 1]``.
+
+    Example:
+        >>> import numpy as np
+        >>> z = np.array([[1.0, 0.0], [1.0, 0.0], [0.0, 1.0], [0.0, 3.0]], "float32")
+        >>> round(float(view_consistency_loss(np.array([0, 0, 1, 1]), z)), 4)  # 2 / (1.25 + 1.25 + 0.25 + 4.25)
+        0.2857
+    """
+    latent = ops.cast(latent, "float32")
+    ids = ops.reshape(ops.cast(object_ids, "int32"), (-1,))
+    same = ops.cast(ops.equal(ids[:, None], ids[None, :]), "float32")  # (B, B), 1 on the diagonal
+    object_mean = ops.matmul(same, latent) / ops.sum(same, axis=1, keepdims=True)
+    within = ops.sum(ops.square(latent - object_mean))
+    total = ops.sum(ops.square(latent - ops.mean(latent, axis=0, keepdims=True)))
+    return within / ops.maximum(total, epsilon)

@@ -57,6 +57,7 @@ from astrokeras.weights import class_weights
 __all__ = [
     "DEFAULT_BUCKET_BOUNDARIES",
     "make_dataset",
+    "make_paired_dataset",
     "dataset_from_light_curves",
     "class_weights",
     "padding_fraction",
@@ -435,3 +436,135 @@ def _object_name(tokens, i: int) -> str:
     if ids is not None and len(ids) > i:
         return repr(ids[i])
     return f"at position {i}"
+
+
+# ------------------------------------------------------------------------- paired views
+class _EpochCounter:
+    """The ``shuffle_epoch`` of a paired dataset: a plain integer with the two methods that
+    :class:`astrokeras.training.ShuffleEpoch` and the generator use."""
+
+    def __init__(self):
+        self.value = 0
+
+    def assign(self, value) -> None:
+        self.value = int(value)
+
+    def next(self) -> int:
+        self.value += 1
+        return self.value - 1
+
+
+def make_paired_dataset(
+    tokens: TokenizedLightCurves,
+    object_codes: np.ndarray,
+    labels: Mapping[str, np.ndarray] | None = None,
+    *,
+    objects_per_batch: int = 64,
+    views_per_object: int = 2,
+    shuffle: bool = False,
+    seed: int = 0,
+    sort_chunk: int = 16,
+    bucket_boundaries: Sequence[int] = DEFAULT_BUCKET_BOUNDARIES,
+) -> tf.data.Dataset:
+    """Batches holding ``views_per_object`` views of each of ``objects_per_batch`` objects.
+
+    The input of view-invariance training (:class:`~astrokeras.models.InvariantClassifier`): the
+    curves of ``tokens`` are views (surveys, band subsets, thinned cadences) of objects identified
+    by ``object_codes``; every batch holds, for each of its objects, ``views_per_object`` of that
+    object's views (all of them when it has fewer; objects with a single view are left out). The
+    labels gain ``"object"``: the object code of each curve, which the model's view losses pair on.
+
+    Each pass draws the objects' order and which views represent them from ``(seed, epoch)`` only
+    (``shuffle=False``: the draw of epoch 0, every pass), so :class:`~astrokeras.training.ShuffleEpoch`
+    makes resumed runs replay the same batches. To limit padding, the shuffled objects are cut
+    into chunks of ``sort_chunk`` batches, sorted by their longest view within a chunk, and the
+    batch order is shuffled again; each batch is padded to the next ``bucket_boundaries - 1``
+    length (few shapes, as :func:`make_dataset`).
+
+    Args:
+        tokens: tokens of all views (e.g. of :func:`astrokeras.paired.stack_views`).
+        object_codes: ``(n_curves,)`` integer object code of each curve.
+        labels: per-curve label arrays (``{"class": codes, "survey": codes}``); must not hold ``"object"``.
+        objects_per_batch: objects per batch (a batch holds up to ``objects_per_batch * views_per_object`` curves).
+        views_per_object: views drawn per object per pass (>= 2).
+        shuffle: draw a new order and new views every pass.
+        seed: seed of the draws.
+        sort_chunk: batches per length-sorted chunk (1: no sorting).
+        bucket_boundaries: exclusive upper bounds of the padded lengths (curves longer than the
+            last boundary are padded to the batch's longest curve).
+
+    Returns:
+        A ``tf.data.Dataset`` of ``({"values", "mask"}, labels)`` with a known cardinality and a
+        ``shuffle_epoch`` attribute.
+
+    Raises:
+        ValueError: codes or labels of the wrong length, fewer than 2 views per object requested,
+            no object with two views.
+
+    Example:
+        >>> import numpy as np
+        >>> from astrokeras.tokens import TokenizedLightCurves
+        >>> tok = TokenizedLightCurves(values=np.ones((8, 3), np.float32), offsets=np.arange(0, 9, 2),
+        ...                            object_ids=np.array(["a|ztf", "a|lsst", "b|ztf", "b|lsst"]))
+        >>> ds = make_paired_dataset(tok, np.array([0, 0, 1, 1]), {"class": np.array([1, 1, 0, 0])})
+        >>> x, y = next(iter(ds))
+        >>> y["object"].numpy().tolist(), x["values"].shape
+        ([0, 0, 1, 1], TensorShape([4, 64, 3]))
+    """
+    lengths, starts = _check_tokens(tokens)
+    n = lengths.size
+    codes = np.asarray(object_codes).reshape(-1)
+    if codes.shape[0] != n or codes.dtype.kind not in "iu":
+        raise ValueError(f"object_codes must be {n} integers (one per curve), got {codes.shape} {codes.dtype}")
+    label_arrays = _check_labels(labels, n, include_index=False)
+    if "object" in label_arrays:
+        raise ValueError("labels already has a key 'object'; it is set from object_codes")
+    label_arrays["object"] = codes.astype(np.int32)
+    if int(views_per_object) < 2 or int(objects_per_batch) < 1 or int(sort_chunk) < 1:
+        raise ValueError(f"need views_per_object >= 2, objects_per_batch >= 1 and sort_chunk >= 1, got "
+                         f"{views_per_object}, {objects_per_batch}, {sort_chunk}")
+    k, per_batch = int(views_per_object), int(objects_per_batch)
+    order = np.argsort(codes, kind="stable")
+    unique, first, counts = np.unique(codes[order], return_index=True, return_counts=True)
+    groups = [order[f:f + c] for f, c in zip(first, counts) if c >= 2]
+    if not groups:
+        raise ValueError("make_paired_dataset: no object has two views (check object_codes)")
+    n_batches = -(-len(groups) // per_batch)
+    bounds = np.asarray(bucket_boundaries, dtype=np.int64) - 1
+    values_all = np.asarray(tokens.values, np.float32)
+    n_features = values_all.shape[1]
+    counter = _EpochCounter()
+
+    def plan(epoch: int) -> list[np.ndarray]:
+        rng = np.random.default_rng([int(seed), int(epoch)])
+        picks = [g if len(g) <= k else rng.choice(g, size=k, replace=False)
+                 for g in (groups[i] for i in rng.permutation(len(groups)))]
+        longest = np.array([lengths[p].max() for p in picks])
+        batches = []
+        for c0 in range(0, len(picks), per_batch * int(sort_chunk)):
+            chunk = np.arange(c0, min(c0 + per_batch * int(sort_chunk), len(picks)))
+            chunk = chunk[np.argsort(longest[chunk], kind="stable")]
+            batches += [np.concatenate([picks[i] for i in chunk[b:b + per_batch]])
+                        for b in range(0, len(chunk), per_batch)]
+        return [batches[i] for i in rng.permutation(len(batches))]
+
+    def generate():
+        epoch = counter.next() if shuffle else 0
+        for rows in plan(epoch):
+            length = lengths[rows]
+            longest = int(length.max())
+            fits = bounds[bounds >= longest]
+            T = int(fits[0]) if fits.size else longest
+            t = np.arange(T)
+            mask = t[None, :] < length[:, None]
+            gather = np.where(mask, starts[rows][:, None] + t[None, :], 0)
+            values = np.where(mask[..., None], values_all[gather], np.float32(0.0))
+            yield {"values": values, "mask": mask}, {key: v[rows] for key, v in label_arrays.items()}
+
+    signature = ({"values": tf.TensorSpec((None, None, n_features), tf.float32),
+                  "mask": tf.TensorSpec((None, None), tf.bool)},
+                 {key: tf.TensorSpec((None,) + v.shape[1:], tf.as_dtype(v.dtype)) for key, v in label_arrays.items()})
+    ds = tf.data.Dataset.from_generator(generate, output_signature=signature)
+    ds = ds.apply(tf.data.experimental.assert_cardinality(n_batches)).prefetch(2)
+    ds.shuffle_epoch = counter
+    return ds

@@ -11,6 +11,8 @@ variant                             pretraining data        objective
 ``adversarial_ztf_lsst``            ztf + lsst_pretrain     CE - lambda H(D(z), survey), Algorithm 1
 ``contrastive_adversarial_ztf_lsst`` ztf + lsst_pretrain    both
 ``adversarial_confusion_ztf_lsst``  ztf + lsst_pretrain     CE + lambda H(uniform, D(z)) (ours, below)
+``invariant_ztf_lsst``              paired views (below)    CE + object NT-Xent + view consistency (ours)
+``classifier_paired_ztf_lsst``      paired views (below)    CE only: the control of the row above
 ==================================  =====================  ==========================================
 
 Photometry views (beyond the paper): the simulator makes forced photometry (every visit), but
@@ -25,6 +27,15 @@ BTS class AUROC Limited/Full 0.795/0.857 (forced only) -> 0.801/0.855 (alerts on
 discriminator's loss, which a latent that *flips* the survey also achieves; the confusion
 objective (Tzeng et al. 2015) asks for an undecided discriminator instead
 (``AdversarialClassifier(encoder_objective="confusion")``).
+
+``invariant_ztf_lsst`` (beyond the paper, issue 12): :class:`~astrokeras.models.InvariantClassifier` on
+*paired* simulations (:mod:`astrokeras.paired`): the presets' transients (no AGN) times
+``paired_scale``, ZTF-detected objects seen as ``Config.ztf_paired_views`` (ZTF, LSST, g / r only,
+thinned cadences, ZTF alerts) and LSST-detected ones as ``Config.lsst_paired_views``; every batch
+holds two views of each of 64 objects, which are the positives of an object-level NT-Xent, plus a
+within-object variance penalty. Split 90/10 by object; alignment measured on the held-out
+objects' forced ZTF and LSST views (the same objects in both). ``classifier_paired_ztf_lsst`` is
+the same data and batches with cross entropy only, so the two differ by the objective alone.
 
 Command::
 
@@ -77,8 +88,15 @@ VARIANTS: dict[str, dict] = {
     # beyond the paper: the encoder confuses the discriminator instead of maximising its loss
     "adversarial_confusion_ztf_lsst": {"surveys": ("ztf", "lsst"), "contrastive": False, "adversarial": True,
                                        "encoder_objective": "confusion"},
+    # beyond the paper: positives are views of the same simulated object (surveys, band subsets,
+    # thinned cadences, alerts); trained on paired simulations, see run_invariant_variant
+    "invariant_ztf_lsst": {"surveys": ("ztf", "lsst"), "contrastive": False, "adversarial": False,
+                           "invariant": True},
+    # its control: the same paired data and batches, cross entropy only (isolates the objective)
+    "classifier_paired_ztf_lsst": {"surveys": ("ztf", "lsst"), "contrastive": False, "adversarial": False,
+                                   "invariant": True, "invariance_weight": 0.0, "consistency_weight": 0.0},
 }
-PAPER_VARIANTS = tuple(v for v in VARIANTS if "confusion" not in v)
+PAPER_VARIANTS = tuple(v for v in VARIANTS if "confusion" not in v and not VARIANTS[v].get("invariant"))
 #: How each survey's simulated forced photometry is shown to the encoder: "forced" (every visit),
 #: "alerts" (detections at S/N >= 5 only, what an alert stream such as the ZTF BTS light curves
 #: delivers) or both (each object twice, one copy per view).
@@ -104,6 +122,17 @@ class Config:
     ztf_views: tuple[str, ...] = ("forced", "alerts")
     release_suffix: str = ""  # appended to the variant's name in saved_models/ ("_full" for --full)
     lsst_views: tuple[str, ...] = ("forced",)
+    # invariant variants: paired simulations (astrokeras.paired) of the presets' transient counts x
+    # paired_scale, ZTF-detected and LSST-detected objects each seen through these views
+    # (PS1, ATLAS and DES are left out: recipes.cross_survey tests transfer to them)
+    paired_scale: float | None = None  # None: scale
+    ztf_paired_views: tuple[str, ...] = ("ztf", "lsst", "ztf:g", "ztf:r", "ztf@0.5", "lsst:gri",
+                                         "lsst@0.3", "ztf#alerts")
+    lsst_paired_views: tuple[str, ...] = ("lsst", "lsst:gri", "lsst:riz", "lsst@0.3", "ztf#alerts")
+    views_per_object: int = 2
+    objects_per_batch: int = 64
+    invariance_weight: float = 1.0
+    consistency_weight: float = 1.0
 
 
 def get_config(quick: bool = True, **overrides) -> Config:
@@ -173,11 +202,14 @@ def _dataset(lcs, config, shuffle):
         batch_size=config.batch_size, shuffle=shuffle, seed=config.seed)
 
 
-def build_model(variant: str, class_weight=None):
+def build_model(variant: str, class_weight=None, invariance_weight: float = 1.0, consistency_weight: float = 1.0):
     """The task model of a variant, around a fresh paper-size :class:`GRUEncoder`."""
     spec = VARIANTS[variant]
     encoder = ak.GRUEncoder(n_features=3, name="gru_encoder")
     n_classes = len(ak.simulation.CLASSES)
+    if spec.get("invariant"):
+        return ak.InvariantClassifier(encoder, n_classes=n_classes, invariance_weight=invariance_weight,
+                                      consistency_weight=consistency_weight, class_weight=class_weight, name=variant)
     if spec["adversarial"]:
         return ak.AdversarialClassifier(encoder, n_classes=n_classes, n_domains=len(SURVEYS),
                                         contrastive_weight=1.0 if spec["contrastive"] else 0.0,
@@ -244,6 +276,90 @@ def run_variant(variant: str, config: Config, workdir: str, train, val) -> dict:
     return metrics
 
 
+def _simulate_paired(config: Config, workdir: str) -> ak.LightCurves:
+    """Stacked paired views (:mod:`astrokeras.paired`) of ZTF- and LSST-detected transients, cached.
+
+    Per-class counts are the pretraining presets' (AGN excepted: ``simulate_views`` makes
+    transients) times ``paired_scale``; the seeds (``seed`` + 1000 / 2000) differ from every
+    evaluation seed of ``recipes.cross_survey``.
+    """
+    from astrokeras.simulation.presets import preset_counts
+
+    scale = config.paired_scale if config.paired_scale is not None else config.scale
+    parts, offset = [], 0
+    for survey, views, seed in (("ztf", config.ztf_paired_views, config.seed + 1000),
+                                ("lsst", config.lsst_paired_views, config.seed + 2000)):
+        counts = {c: n for c, n in preset_counts(f"{survey}_pretrain", scale).items() if c != "AGN"}
+        key = {"paired": survey, "views": list(views), "counts": counts, "seed": seed}
+
+        def build(views=views, counts=counts, seed=seed, survey=survey):
+            t0 = time.perf_counter()
+            stacked = ak.paired.stack_views(ak.paired.simulate_paired_views(
+                views, classes=counts, seed=seed, id_prefix=f"paired_{survey}_{seed}_"))
+            print(f"simulated paired {survey}: {stacked.metadata['object_key'].nunique()} objects, "
+                  f"{len(stacked)} views in {time.perf_counter() - t0:.1f} s", flush=True)
+            return stacked
+
+        part = ak.caching.cached_light_curves(os.path.join(workdir, "data"), f"paired_{survey}", key, build)
+        meta = part.metadata.copy()
+        meta["object_code"] = meta["object_code"].to_numpy() + offset  # codes unique across both sets
+        part.metadata = meta
+        offset = int(meta["object_code"].max()) + 1
+        parts.append(part)
+    return ak.LightCurves.concat(parts)
+
+
+def _paired_dataset(lcs, config, shuffle):
+    return ak.paired.paired_dataset(
+        lcs, ak.Tokenizer(), label_columns={"class": "label", "survey": "survey"},
+        class_names={"class": list(ak.simulation.CLASSES), "survey": list(SURVEYS)},
+        objects_per_batch=config.objects_per_batch, views_per_object=config.views_per_object,
+        shuffle=shuffle, seed=config.seed)
+
+
+def run_invariant_variant(variant: str, config: Config, workdir: str) -> dict:
+    """Pretrain an :class:`~astrokeras.models.InvariantClassifier` on paired views (split by object)."""
+    vdir = os.path.join(workdir, variant)
+    lcs = _simulate_paired(config, workdir)
+    keys = lcs.metadata["object_key"].astype(str).to_numpy()
+    first = ~pd.Series(keys).duplicated().to_numpy()
+    train_keys, val_keys = ak.evaluation.train_test_split_ids(
+        keys[first], lcs.metadata["label"].astype(str).to_numpy()[first], config.val_fraction, seed=config.seed)
+    train, val = lcs.subset(np.isin(keys, train_keys)), lcs.subset(np.isin(keys, val_keys))
+    codes = pd.Categorical(train.metadata["label"], categories=list(ak.simulation.CLASSES)).codes
+    class_weight = ak.class_weights(codes, len(ak.simulation.CLASSES)).tolist()
+    ak.training.set_global_seed(config.seed)  # before any weight exists
+    spec = VARIANTS[variant]
+    model = build_model(variant, class_weight, spec.get("invariance_weight", config.invariance_weight),
+                        spec.get("consistency_weight", config.consistency_weight))
+    t0 = time.perf_counter()
+    history = ak.training.pretrain(model, _paired_dataset(train, config, True), _paired_dataset(val, config, False),
+                                   epochs=config.epochs, patience=config.patience,
+                                   learning_rate=config.learning_rate, seed=config.seed, workdir=vdir)
+    wall = time.perf_counter() - t0
+    epochs_run = len(history.history["loss"])
+    val_logs = model.evaluate(_paired_dataset(val, config, False), return_dict=True, verbose=0)
+    # alignment on the held-out objects' forced ZTF and LSST views (the same objects in both)
+    align_set = val.subset(np.isin(val.metadata["view"].to_numpy(), ["ztf", "lsst"]))
+    z = ak.downstream.embed(model.encoder, align_set, ak.Tokenizer())
+    alignment = ak.alignment.alignment_report(z, align_set.metadata["survey"].to_numpy(),
+                                              align_set.metadata["label"].to_numpy(), seed=config.seed,
+                                              redshift=align_set.metadata["redshift"].to_numpy())
+    alignment.per_class.to_csv(os.path.join(vdir, "alignment_per_class.csv"), index=False)
+    n_curves = len(np.unique(train.metadata["object_code"])) * config.views_per_object
+    metrics = {
+        "variant": variant, "n_train": len(train), "n_val": len(val), "epochs_run": epochs_run,
+        "train_wall_s": round(wall, 1), "train_curves_per_s": round(n_curves * epochs_run / wall, 1),
+        **{f"val_{k}": float(v) for k, v in val_logs.items()},
+        **{f"alignment_{k}": float(v) for k, v in alignment.summary().items()},
+    }
+    ak.caching.atomic_write_text(os.path.join(vdir, "metrics.json"), json.dumps(metrics, indent=1))
+    ak.caching.atomic_write(os.path.join(vdir, "encoder.weights.h5"), model.encoder.save_weights)
+    if config.release:
+        _release(model, variant, config, metrics)
+    return metrics
+
+
 def _release(model, variant: str, config: Config, metrics: dict) -> None:
     os.makedirs(config.models_dir, exist_ok=True)
     name = f"{variant}{config.release_suffix}"
@@ -256,9 +372,13 @@ def _release(model, variant: str, config: Config, metrics: dict) -> None:
     # the command that remakes this file (epochs always explicit: they are often overridden)
     mode = "--full" if config.release_suffix == "_full" and config.scale == 1.0 else f"--scale {config.scale:g}"
     mode += f" --epochs {config.epochs}"
+    if VARIANTS[variant].get("invariant") and config.paired_scale is not None:
+        mode += f" --paired-scale {config.paired_scale:g}"
     ak.presets.write_sidecar(
         path, recipe="recipes.pretrain", command=f"python -m astrofm recipes.pretrain --variant {variant} {mode} --release",
-        data_presets=[f"{s}_pretrain" for s in VARIANTS[variant]["surveys"]], data_scale=config.scale,
+        data_presets=[f"{s}_pretrain" + (" (paired views, transients)" if VARIANTS[variant].get("invariant") else "")
+                      for s in VARIANTS[variant]["surveys"]],
+        data_scale=config.paired_scale if VARIANTS[variant].get("invariant") and config.paired_scale else config.scale,
         seed=config.seed, validation_metrics=metrics, tokenizer=ak.Tokenizer().get_config(),
         class_names=list(ak.simulation.CLASSES), surveys=list(SURVEYS),
         photometry_views={"ztf": list(config.ztf_views), "lsst": list(config.lsst_views)})
@@ -267,9 +387,13 @@ def _release(model, variant: str, config: Config, metrics: dict) -> None:
 def run(config: Config, workdir: str) -> pd.DataFrame:
     """Simulate, split, pretrain each variant; return one row of metrics per variant."""
     os.makedirs(workdir, exist_ok=True)
-    lcs = _simulate(config, workdir)
-    train, val = _split(lcs, config)
-    rows = {v: run_variant(v, config, workdir, train, val) for v in config.variants}
+    rows = {}
+    if any(not VARIANTS[v].get("invariant") for v in config.variants):
+        lcs = _simulate(config, workdir)
+        train, val = _split(lcs, config)
+    for v in config.variants:
+        rows[v] = (run_invariant_variant(v, config, workdir) if VARIANTS[v].get("invariant")
+                   else run_variant(v, config, workdir, train, val))
     # the summary also lists variants trained earlier (or by a parallel process) in this workdir
     for v in VARIANTS:
         path = os.path.join(workdir, v, "metrics.json")
@@ -293,6 +417,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--full", action="store_true", help="paper-size data and epochs")
     parser.add_argument("--scale", type=float, help="override the preset scale")
     parser.add_argument("--epochs", type=int, help="override the maximum number of epochs")
+    parser.add_argument("--paired-scale", type=float, help="scale of the paired simulations (invariant variants)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--workdir", default=os.path.join("runs", "pretrain"))
     parser.add_argument("--release", action="store_true", help="write the encoders to saved_models/")
@@ -308,6 +433,8 @@ def main(argv: list[str] | None = None) -> int:
         overrides["scale"] = args.scale
     if args.epochs is not None:
         overrides["epochs"] = args.epochs
+    if args.paired_scale is not None:
+        overrides["paired_scale"] = args.paired_scale
     run(get_config(quick=not args.full, **overrides), args.workdir)
     return 0
 

@@ -148,7 +148,8 @@ def test_plain_models_train_through_keras_compile(tmp_path):
 
 @pytest.mark.parametrize("name", ["classifier_ztf", "classifier_ztf_lsst", "classifier_ztf_lsst_full",
                                   "contrastive_ztf_lsst", "contrastive_ztf_lsst_full", "adversarial_ztf_lsst",
-                                  "adversarial_confusion_ztf_lsst", "contrastive_adversarial_ztf_lsst"])
+                                  "adversarial_confusion_ztf_lsst", "contrastive_adversarial_ztf_lsst",
+                                  "invariant_ztf_lsst", "classifier_paired_ztf_lsst"])
 def test_released_encoder_loads_and_reproduces_reference(name):
     encoder = GRUEncoder.from_preset(name, MODELS)
     assert encoder.preset_tokenizer == ds.tokenizer_for(name, MODELS)

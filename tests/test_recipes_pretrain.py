@@ -52,3 +52,27 @@ def test_photometry_views_keep_both_views_of_an_object_on_one_side():
     assert not any(i.endswith("#alerts") for i in only_alerts.object_ids)
     with pytest.raises(ValueError, match="ztf_views"):
         pretrain.photometry_views(train, pretrain.get_config(ztf_views=("raw",)))
+
+
+# a validation set of a few objects leaves classes without a cross-survey neighbour in the alignment metrics
+@pytest.mark.filterwarnings("ignore:Mean of empty slice:RuntimeWarning")
+def test_pretrain_invariant_variant_on_paired_views(tmp_path):
+    models = str(tmp_path / "models")
+    config = pretrain.get_config(quick=True, variants=("invariant_ztf_lsst",), paired_scale=0.0005, epochs=1,
+                                 release=True, models_dir=models, objects_per_batch=8,
+                                 ztf_paired_views=("ztf", "lsst", "ztf:r", "ztf#alerts"),
+                                 lsst_paired_views=("lsst", "lsst@0.3"))
+    table = pretrain.run(config, str(tmp_path / "work"))
+    row = table.loc["invariant_ztf_lsst"]
+    assert row["epochs_run"] == 1 and row["n_train"] > row["n_val"] > 0
+    assert np.isfinite(row["val_view_loss"]) and 0.0 <= row["val_consistency_loss"] <= 1.0
+    assert 0.0 <= row["alignment_probe_auroc_matched"] <= 1.0
+    info = ak.presets.encoder_info("invariant_ztf_lsst", models)
+    assert "--variant invariant_ztf_lsst --scale 0.2 --epochs 1 --paired-scale 0.0005 --release" in info["command"]
+    assert info["data_scale"] == 0.0005 and "paired" in info["data_presets"][0]
+    assert isinstance(ak.load_encoder("invariant_ztf_lsst", models), ak.GRUEncoder)
+    # the paired sets are cached with their object codes, distinct across the ZTF- and LSST-detected sets
+    lcs = pretrain._simulate_paired(config, str(tmp_path / "work"))
+    per_object = lcs.metadata.groupby("object_code")["object_key"].nunique()
+    assert (per_object == 1).all() and lcs.metadata["object_key"].nunique() == len(per_object)
+    assert pretrain.VARIANTS["classifier_paired_ztf_lsst"]["invariance_weight"] == 0.0

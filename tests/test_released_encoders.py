@@ -13,9 +13,9 @@ from astrokeras import presets
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MODELS = os.path.join(ROOT, "saved_models")
-EXPECTED = ["adversarial_confusion_ztf_lsst", "adversarial_ztf_lsst", "classifier_ztf", "classifier_ztf_lsst",
-            "classifier_ztf_lsst_full", "contrastive_adversarial_ztf_lsst", "contrastive_ztf_lsst",
-            "contrastive_ztf_lsst_full"]
+EXPECTED = ["adversarial_confusion_ztf_lsst", "adversarial_ztf_lsst", "classifier_paired_ztf_lsst", "classifier_ztf",
+            "classifier_ztf_lsst", "classifier_ztf_lsst_full", "contrastive_adversarial_ztf_lsst", "contrastive_ztf_lsst",
+            "contrastive_ztf_lsst_full", "invariant_ztf_lsst"]
 
 _SCRIPT = r"""
 import json, sys
@@ -35,13 +35,16 @@ print("RESULT" + json.dumps(out))
 """
 
 
-def test_all_eight_released_with_sidecars():
+def test_all_released_with_sidecars():
     assert presets.list_encoders(MODELS) == EXPECTED
     for name in EXPECTED:
         info = presets.encoder_info(name, MODELS)
         assert info["sha256"] == presets.sha256_file(os.path.join(MODELS, f"{name}.keras"))
         assert info["recipe"] == "recipes.pretrain" and "python -m astrofm recipes.pretrain" in info["command"]
-        assert info["validation_metrics"]["val_accuracy"] > 0.35  # 8 classes; the largest is ~20% of the validation set
+        # 8 classes; the largest is ~20% of the validation set. The paired-view encoders (issue 12) were
+        # pretrained on 2,701 objects (--paired-scale 0.02, 7 transient classes, SN II ~25%): a lower floor
+        floor = 0.30 if "paired" in " ".join(info.get("data_presets", [])) else 0.35
+        assert info["validation_metrics"]["val_accuracy"] > floor
         assert {"keras_version", "backend", "seed", "data_presets", "astrokeras_version", "photometry_views"} <= set(info)
 
 

@@ -12,6 +12,7 @@ from astrokeras.models.classifier import Classifier
 from astrokeras.models.contrastive_classifier import ContrastiveClassifier
 from astrokeras.models.gru_encoder import GRUEncoder
 from astrokeras.models.heads import Regressor
+from astrokeras.models.invariant_classifier import InvariantClassifier
 from astrokeras.models.probabilistic_regressor import ProbabilisticRegressor
 from astrokeras.models.task import Task
 
@@ -20,6 +21,7 @@ __all__ = [
     "Classifier",
     "ContrastiveClassifier",
     "GRUEncoder",
+    "InvariantClassifier",
     "ProbabilisticRegressor",
     "Regressor",
     "Task",
