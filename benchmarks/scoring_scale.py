@@ -1,0 +1,230 @@
+"""Bounded-memory scoring at 20k / 200k / 1M curves: peak RSS and curves/s, beside the feature
+extractor, the in-memory ``downstream.embed`` and Dask with 1 and 2 workers, in one run.
+
+Command (writes the ``scoring_scale`` section of BENCHMARKS.md):
+
+    ASTROKERAS_DATA=/path/to/data python benchmarks/scoring_scale.py [--sizes 20000 200000 1000000]
+
+Data: a pool of simulated ZTF alert light curves (``simulate("ztf", photometry="alert")``; S/N >= 5
+detections, what a broker scores) is resampled into N synthetic curves with new ids, a random
+time shift (0-1000 d) and 2% flux jitter, written as a folder of Parquet files (one file per
+50k objects, whole objects per file). Resampling is how 1M curves are made cheaply; the
+curves/s and memory depend on the length distribution, which is the pool's (printed).
+
+Each measurement runs in a fresh subprocess (peak RSS = ``resource.getrusage`` ``ru_maxrss`` of
+that process): ``python -m astrofm embed``'s function :func:`astrokeras.scoring.score_to_parquet`
+reading the folder and writing latents; ``downstream.embed`` on the whole set in memory (20k and
+200k only); ``astrokeras.features.light_curve_features`` (the ``light-curve`` package, 2 threads)
+on the 20k set; Dask ``LocalCluster`` (processes, 1 thread each) with 1 and 2 workers on the 20k
+set. The machine's load average is printed: its 2 cores are shared with other jobs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+ENCODER = "contrastive_ztf_lsst"
+
+
+def _make_pool(n: int, seed: int):
+    import astrokeras as ak
+
+    lcs = ak.simulate("ztf", n=n, seed=seed, photometry="alert")
+    lcs, _ = lcs.validate()
+    return lcs
+
+
+def _write_synthetic(pool, n_total: int, folder: str, seed: int, per_file: int = 50_000) -> dict:
+    """Resample ``pool`` into ``n_total`` curves (new ids, time shift, flux jitter) as Parquet files."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    os.makedirs(folder, exist_ok=True)
+    rng = np.random.default_rng(seed)
+    lengths, starts = pool.lengths, pool.offsets[:-1]
+    n_rows = 0
+    for f, first in enumerate(range(0, n_total, per_file)):
+        n = min(per_file, n_total - first)
+        idx = rng.integers(0, len(pool), n)
+        L = lengths[idx]
+        rows = np.repeat(starts[idx], L) + (np.arange(L.sum()) - np.repeat(np.cumsum(L) - L, L))
+        shift = np.repeat(rng.uniform(0, 1000, n), L)
+        jitter = 1 + 0.02 * rng.standard_normal(len(rows))
+        ids = np.array([f"syn{first + i:08d}" for i in range(n)], dtype=object)
+        table = pa.table({"object_id": pa.array(np.repeat(ids, L), pa.string()),
+                          "time_mjd": pool.time_mjd[rows] + shift, "band": pa.array(pool.band[rows].astype(str)),
+                          "flux": pool.flux[rows] * jitter, "flux_err": pool.flux_err[rows]})
+        pq.write_table(table, os.path.join(folder, f"part-{f:05d}.parquet"), row_group_size=1 << 20)
+        n_rows += len(rows)
+    return {"n_objects": n_total, "n_rows": n_rows}
+
+
+# ------------------------------------------------------------------ measurements (subprocesses)
+def _child(kind: str, folder: str, out: str, extra: dict) -> dict:
+    import resource
+
+    t0 = time.perf_counter()
+    result: dict = {}
+    if kind == "stream":
+        from astrokeras.scoring import score_to_parquet
+
+        summary = score_to_parquet(ENCODER, folder, out, chunk_size=extra.get("chunk_size", 20_000))
+        result.update(n=summary.n_objects, model_s=summary.seconds_model, prepare_s=summary.seconds_prepare)
+    elif kind == "embed":
+        import pandas as pd
+
+        import astrokeras as ak
+        from astrokeras.downstream import embed, tokenizer_for
+
+        lcs = ak.LightCurves.from_table(pd.read_parquet(folder))
+        lcs, _ = lcs.validate()
+        t1 = time.perf_counter()
+        tokens = tokenizer_for(ENCODER).tokenize(lcs)
+        result["tokenize_s"] = time.perf_counter() - t1
+        z = embed(ak.load_encoder(ENCODER), tokens, batch_size=512)
+        result["n"] = len(z)
+    elif kind == "features":
+        import pandas as pd
+
+        import astrokeras as ak
+        from astrokeras.features import light_curve_features
+
+        lcs = ak.LightCurves.from_table(pd.read_parquet(folder))
+        lcs, _ = lcs.validate()
+        t1 = time.perf_counter()
+        feats = light_curve_features(lcs, bands=["ztf::g", "ztf::r"], n_jobs=2)
+        result.update(n=len(feats), features_only_s=time.perf_counter() - t1)
+    elif kind.startswith("dask"):
+        import dask.dataframe as dd
+        from distributed import Client, LocalCluster
+
+        from astrokeras.dask_scoring import score_dask
+
+        workers = int(kind[-1])
+        with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None) as cl, \
+                Client(cl) as client:
+            client.run(lambda: __import__("astrokeras.scoring"))  # start-up not timed
+            ddf = dd.read_parquet(folder)
+            warm = score_dask(ddf.partitions[:workers], ENCODER).compute()  # one load per worker, not timed
+            t0 = time.perf_counter()
+            n = len(score_dask(ddf, ENCODER).compute())
+            result.update(n=n, warmup_rows=len(warm))
+    result["seconds"] = time.perf_counter() - t0
+    result["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return result
+
+
+def _run_child(kind: str, folder: str, out: str, extra: dict | None = None) -> dict:
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", PYTHONPATH=ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    proc = subprocess.run([sys.executable, __file__, "--child", kind, folder, out, json.dumps(extra or {})],
+                          env=env, capture_output=True, text=True, cwd=ROOT)
+    if proc.returncode != 0:
+        raise RuntimeError(f"{kind} failed:\n{proc.stderr[-3000:]}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--sizes", type=int, nargs="+", default=[20_000, 200_000, 1_000_000])
+    ap.add_argument("--pool", type=int, default=4000)
+    ap.add_argument("--workdir", default=os.path.join(tempfile.gettempdir(), "astrokeras_scoring_bench"))
+    ap.add_argument("--no-write", action="store_true", help="print only; leave BENCHMARKS.md alone")
+    ap.add_argument("--child", nargs=4, help=argparse.SUPPRESS)
+    args = ap.parse_args(argv)
+    if args.child:
+        kind, folder, out, extra = args.child
+        print(json.dumps(_child(kind, folder, out, json.loads(extra))))
+        return 0
+
+    import numpy as np
+
+    sys.path.insert(0, ROOT)
+    load0 = os.getloadavg()
+    t_start = time.time()
+    pool = _make_pool(args.pool, seed=13)
+    mean_len, p99 = float(pool.lengths.mean()), float(np.percentile(pool.lengths, 99))
+    print(f"pool: {len(pool)} simulated ZTF alert curves, mean {mean_len:.1f} points (99th pct {p99:.0f}); "
+          f"load average {load0[0]:.1f}", flush=True)
+    rows = []
+    folders = {}
+    for size in sorted(args.sizes):
+        folder = os.path.join(args.workdir, f"synthetic_{size}")
+        info = _write_synthetic(pool, size, folder, seed=size)
+        folders[size] = folder
+        print(f"wrote {size:,} curves ({info['n_rows']:,} rows) to {folder}", flush=True)
+    small = folders[min(args.sizes)]
+    for size in sorted(args.sizes):
+        r = _run_child("stream", folders[size], os.path.join(args.workdir, f"latents_{size}.parquet"))
+        rows.append(("streaming `score_to_parquet` (Parquet folder -> latents.parquet)", size, r))
+        print(size, "stream", r, f"load {os.getloadavg()[0]:.1f}", flush=True)
+        if size <= 200_000:
+            r = _run_child("embed", folders[size], "")
+            rows.append(("in-memory `downstream.embed` (whole set read first)", size, r))
+            print(size, "embed", r, f"load {os.getloadavg()[0]:.1f}", flush=True)
+    r = _run_child("features", small, "")
+    rows.append(("`light_curve_features` (light-curve package, 2 threads), no model", min(args.sizes), r))
+    print("features", r, flush=True)
+    for k in (1, 2):
+        r = _run_child(f"dask{k}", small, "")
+        rows.append((f"Dask LocalCluster, {k} worker process{'es' if k > 1 else ''} x 1 thread, `score_dask`",
+                     min(args.sizes), r))
+        print(f"dask{k}", r, flush=True)
+    load1 = os.getloadavg()
+
+    import tensorflow as tf
+
+    lines = ["## Survey-scale scoring (`astrokeras.scoring`, `benchmarks/scoring_scale.py`)", "",
+             f"Command: `python benchmarks/scoring_scale.py --sizes {' '.join(map(str, args.sizes))}`  ",
+             f"Date: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; machine: {platform.machine()}, "
+             f"nproc={os.cpu_count()} **shared with other jobs: load average {load0[0]:.1f} at the start, "
+             f"{load1[0]:.1f} at the end** (this run had well under 2 cores); TF {tf.__version__}, "
+             f"Python {platform.python_version()}; encoder `{ENCODER}` (GRU(100), TensorFlow backend, "
+             "XLA-compiled forward pass); wall time of the whole run "
+             f"{(time.time() - t_start) / 60:.1f} min.  ",
+             f"Data: {args.pool:,} simulated ZTF alert light curves (S/N >= 5 detections; mean {mean_len:.1f} points, "
+             f"99th percentile {p99:.0f}) **resampled** to N curves with new ids, a 0-1000 d time shift and 2% flux "
+             "jitter, written as Parquet files of 50k objects. Each row is a fresh subprocess; peak RSS is its "
+             "`ru_maxrss` (Python, TensorFlow and the model included).", "",
+             "| what | curves | peak RSS (MB) | seconds | curves/s | notes |", "|---|---:|---:|---:|---:|---|"]
+    for what, size, r in rows:
+        notes = ""
+        if "model_s" in r:
+            notes = f"model {r['model_s']:.0f} s; read+validate+tokenize+pad {r['prepare_s']:.0f} s (background thread)"
+        if "tokenize_s" in r:
+            notes = f"tokenize {r['tokenize_s']:.1f} s"
+        if "features_only_s" in r:
+            notes = f"features alone {r['n'] / r['features_only_s']:,.0f} curves/s"
+        lines.append(f"| {what} | {r['n']:,} | {r['peak_rss_mb']:,.0f} | {r['seconds']:.1f} | "
+                     f"{r['n'] / r['seconds']:,.0f} | {notes} |")
+    stream = {size: r for what, size, r in rows if what.startswith("streaming")}
+    feats = next(r for what, _, r in rows if what.startswith("`light_curve"))
+    dask = [r for what, _, r in rows if what.startswith("Dask")]
+    s_small = stream[min(args.sizes)]
+    lines += ["", f"Streaming vs the feature extractor on the same {min(args.sizes):,} curves in this run: "
+              f"{(s_small['n'] / s_small['seconds']) / (feats['n'] / feats['seconds']):.2f}x "
+              "(both end to end from the Parquet files). "
+              f"Dask 2 workers vs 1: {(dask[1]['n'] / dask[1]['seconds']) / (dask[0]['n'] / dask[0]['seconds']):.2f}x.",
+              "Targets (issue 13): 1M curves with peak RSS <= 2 GB; >= 10k curves/s end to end on 2 cores and >= 2x the "
+              "feature extractor. Absolute curves/s here are measured on a contended machine (see the load average)."]
+    text = "\n".join(lines)
+    print(text)
+    if not args.no_write:
+        sys.path.insert(0, HERE)
+        from _sections import write_section
+
+        write_section("scoring_scale", text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
