@@ -136,14 +136,14 @@ def _raw_items(source, rows: int, aliases, verify: bool, read_csv_kwargs) -> Ite
         return
     if _is_path(source):
         path = os.fspath(source)
+        if not os.path.exists(path):
+            raise LightCurveError(f"{path}: no such file or folder")
         if os.path.isdir(path) and os.path.exists(os.path.join(path, "manifest.json")):
             yield from _simulation_shards(path, verify)
         elif path.endswith(".parquet") or os.path.isdir(path):
             yield from _read_parquet_batches(path, rows)
         elif path.endswith((".csv", ".csv.gz")):
             yield from _read_csv_batches(path, rows, aliases, read_csv_kwargs)
-        elif not os.path.exists(path):
-            raise LightCurveError(f"{path}: no such file or folder")
         else:
             raise LightCurveError(f"{path}: reads .parquet, .csv, .csv.gz files, folders of Parquet files or "
                                   "simulation folders (manifest.json)")
@@ -256,10 +256,13 @@ def _partitioned(items: Iterator, n_partitions: int, tmp_dir: str | None, aliase
             frame = item.photometry if isinstance(item, LightCurves) else item
             if not len(frame):
                 continue
-            part = _hashes(frame[_id_column(frame, aliases)]) % np.uint64(n_partitions)
-            table = pa.Table.from_pandas(frame, preserve_index=False)
-            for p in np.unique(part):
-                sub = table.filter(pa.array(part == p))
+            part = (_hashes(frame[_id_column(frame, aliases)]) % np.uint64(n_partitions)).astype(np.int64)
+            order = np.argsort(part, kind="stable")
+            table = pa.Table.from_pandas(frame, preserve_index=False).take(pa.array(order))
+            counts = np.bincount(part, minlength=n_partitions)
+            bounds = np.r_[0, np.cumsum(counts)]
+            for p in np.flatnonzero(counts):
+                sub = table.slice(int(bounds[p]), int(counts[p]))
                 if int(p) not in writers:
                     writers[int(p)] = pq.ParquetWriter(os.path.join(folder, f"part-{int(p):05d}.parquet"), sub.schema)
                 try:
