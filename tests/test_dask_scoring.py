@@ -69,7 +69,7 @@ def test_lsdb_hats_catalog_same_call(setup, client, tmp_path):
     rows["band"] = rows["band"].astype(str)
     catalog = lsdb.from_dataframe(rows, ra_column="ra", dec_column="dec", catalog_name="tiny_photometry",
                                   lowest_order=1, highest_order=3, partition_rows=3000)
-    catalog.to_hats(str(tmp_path / "tiny_photometry"))
+    catalog.write_catalog(str(tmp_path / "tiny_photometry"))
     reopened = lsdb.open_catalog(str(tmp_path / "tiny_photometry"))
     assert reopened.get_healpix_pixels() and len(reopened.get_healpix_pixels()) > 1
     out = score_dask(reopened, path).compute().set_index("object_id")
