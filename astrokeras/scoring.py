@@ -228,7 +228,7 @@ def embed_tokens(fn, tokens: TokenizedLightCurves, batch_size: int = 1024, lengt
 # ------------------------------------------------------------------------------ stream
 def _output_frame(ids, z: np.ndarray, head_model=None, names=None) -> pd.DataFrame:
     frame = pd.DataFrame(z, columns=[f"z_{i}" for i in range(z.shape[1])])
-    frame.insert(0, "object_id", np.asarray(ids, dtype=object))
+    frame.insert(0, "object_id", pd.Series(np.asarray(ids, dtype=object), dtype=str))  # pandas' default string dtype
     if head_model is not None:
         p = np.asarray(head_model.predict_on_batch(z), dtype=np.float32) if len(z) else np.zeros((0, len(names)),
                                                                                                 np.float32)

@@ -97,7 +97,8 @@ def test_pandas_udf_in_spark_local_mode(setup, monkeypatch):
         classify = make_pandas_udf(enc_path, head=head_path, magnitudes=True, time="jd")
         assert classify.class_names == ["SN Ia", "SN II"]
         scored = df.withColumn("ak", classify("cjd", "cfid", "cmagpsf", "csigmapsf"))
-        out = scored.select("objectId", "ak.latent", "ak.probabilities", "ak.predicted_class").toPandas()
+        collected = scored.select("objectId", "ak.latent", "ak.probabilities", "ak.predicted_class").collect()
+        out = pd.DataFrame([r.asDict() for r in collected])  # collect(): no driver-side Arrow/pandas conversion
     finally:
         spark.stop()
     assert sorted(out["objectId"]) == sorted(table["objectId"])
