@@ -56,7 +56,7 @@ def _check(out: pd.DataFrame, object_ids, z, probs, ids_in_rows):
     index = {o: i for i, o in enumerate(object_ids)}
     for row, oid in enumerate(ids_in_rows):
         if oid == "only_limits":
-            assert out["latent"].iloc[row] is None and out["predicted_class"].iloc[row] is None
+            assert out["latent"].iloc[row] is None and pd.isna(out["predicted_class"].iloc[row])
             continue
         np.testing.assert_allclose(np.asarray(out["latent"].iloc[row]), z[index[oid]], atol=1e-4)
         np.testing.assert_allclose(np.asarray(out["probabilities"].iloc[row]), probs[index[oid]], atol=1e-4)
