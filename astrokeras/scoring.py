@@ -190,8 +190,19 @@ class InferenceFunction:
 
 
 # ---------------------------------------------------------------------------- batching
+def _padded_length(longest: int, length_step: int) -> int:
+    """``longest`` rounded up to a multiple of ``length_step`` up to 4 steps, then of 2 steps: ~10 shapes
+    for curves up to 256 tokens (each shape is one compilation), little padding for short curves."""
+    step = length_step if longest <= 4 * length_step else 2 * length_step
+    return int(-(-max(longest, 1) // step) * step)
+
+
 def _pad_batches(tokens: TokenizedLightCurves, batch_size: int, length_step: int):
-    """``[(positions, {"values", "mask"})]``: length-sorted batches, padded to few shapes."""
+    """``[(positions, {"values", "mask"})]``: length-sorted batches, padded to few shapes.
+
+    Every batch has ``batch_size`` rows (the last one of a chunk is padded with one-token rows),
+    unless the whole chunk is smaller: then a power of two; lengths come from :func:`_padded_length`.
+    """
     lengths = tokens.lengths
     order = np.argsort(lengths, kind="stable")
     starts = tokens.offsets[:-1]
@@ -199,9 +210,9 @@ def _pad_batches(tokens: TokenizedLightCurves, batch_size: int, length_step: int
     for s in range(0, len(order), batch_size):
         idx = order[s:s + batch_size]
         n = len(idx)
-        b = batch_size if n > batch_size // 2 else max(16, 1 << int(np.ceil(np.log2(max(n, 1)))))
+        b = batch_size if len(order) > batch_size // 2 else max(16, 1 << int(np.ceil(np.log2(max(n, 1)))))
         L = lengths[idx]
-        T = int(-(-max(int(L.max()), 1) // length_step) * length_step)
+        T = _padded_length(int(L.max()), length_step)
         values = np.zeros((b, T, tokens.n_features), np.float32)
         mask = np.zeros((b, T), bool)
         mask[:n] = np.arange(T)[None, :] < L[:, None]
