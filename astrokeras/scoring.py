@@ -224,15 +224,25 @@ def _pad_batches(tokens: TokenizedLightCurves, batch_size: int, length_step: int
 
 
 def embed_tokens(fn, tokens: TokenizedLightCurves, batch_size: int = 1024, length_step: int = 16,
-                 batches=None) -> np.ndarray:
-    """Outputs ``(n_objects, ...)`` of ``fn`` (e.g. :class:`InferenceFunction`) in token order."""
+                 batches=None, threads: int = 1) -> np.ndarray:
+    """Outputs ``(n_objects, ...)`` of ``fn`` (e.g. :class:`InferenceFunction`) in token order.
+
+    ``threads > 1`` runs that many batches at once (the compiled GRU loop keeps about one core
+    busy; the backends release the GIL while they compute).
+    """
     batches = _pad_batches(tokens, batch_size, length_step) if batches is None else batches
+    if threads > 1 and len(batches) > 1:
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(int(threads)) as pool:
+            outputs = list(pool.map(lambda b: fn(b[1]), batches))
+    else:
+        outputs = [fn(x) for _, x in batches]
     result = None
-    for idx, x in batches:
-        y = fn(x)[: len(idx)]
+    for (idx, _), y in zip(batches, outputs):
         if result is None:
             result = np.empty((len(tokens),) + y.shape[1:], np.float32)
-        result[idx] = y
+        result[idx] = y[: len(idx)]
     return result
 
 
@@ -354,7 +364,8 @@ def embed_stream(encoder, source, *, head=None, class_names: Sequence[str] | Non
                  tokenizer: Tokenizer | Mapping | None = None, chunk_size: int = 20_000, batch_size: int = 1024,
                  length_step: int = 16, grouped: bool = True, validate: bool = True, prefetch: bool = True,
                  aliases: Mapping[str, str] | None = None, survey: str | None = None,
-                 summary: ScoringSummary | None = None, **chunk_kwargs) -> Iterator[pd.DataFrame]:
+                 summary: ScoringSummary | None = None, inference_threads: int = 1,
+                 **chunk_kwargs) -> Iterator[pd.DataFrame]:
     """Latents (and class probabilities) of every object of ``source``, one DataFrame per chunk.
 
     Args:
@@ -372,6 +383,7 @@ def embed_stream(encoder, source, *, head=None, class_names: Sequence[str] | Non
         prefetch: prepare the next chunk in a background thread.
         aliases, survey: column aliases and survey of bare band names (tables).
         summary: a :class:`ScoringSummary` to fill in (counts, timings).
+        inference_threads: model calls run at once (2 on a free 2-core machine; same outputs).
         chunk_kwargs: more arguments of :func:`~astrokeras.chunking.iter_light_curve_chunks`.
 
     Yields:
@@ -401,7 +413,7 @@ def embed_stream(encoder, source, *, head=None, class_names: Sequence[str] | Non
             if tokens is None:
                 continue
             t0 = time.perf_counter()
-            z = embed_tokens(fn, tokens, batches=batches)
+            z = embed_tokens(fn, tokens, batches=batches, threads=inference_threads)
             if not np.isfinite(z).all():
                 bad = np.flatnonzero(~np.isfinite(z).all(axis=1))
                 raise ValueError(f"encoder gave non-finite latents for {len(bad)} objects, e.g. "
@@ -497,6 +509,8 @@ def build_parser():
     ap.add_argument("--class-names", nargs="+", help="names of the head's outputs")
     ap.add_argument("--chunk-size", type=int, default=20_000, help="objects per chunk (default 20000)")
     ap.add_argument("--batch-size", type=int, default=1024, help="objects per model call (default 1024)")
+    ap.add_argument("--inference-threads", type=int, default=1, help="model calls at once (default 1; 2 suits a "
+                    "free 2-core machine)")
     ap.add_argument("--unsorted", action="store_true", help="rows of an object are not contiguous: "
                     "hash-partition the input first (output then goes partition by partition)")
     ap.add_argument("--survey", help="survey of bare band names such as 'g'")
@@ -510,6 +524,7 @@ def main(argv: list[str] | None = None) -> int:
     source = args.input[0] if len(args.input) == 1 else list(args.input)
     summary = score_to_parquet(args.encoder, source, args.output, head=args.head, class_names=args.class_names,
                                chunk_size=args.chunk_size, batch_size=args.batch_size, grouped=not args.unsorted,
-                               survey=args.survey, progress=not args.no_progress)
+                               survey=args.survey, progress=not args.no_progress,
+                               inference_threads=args.inference_threads)
     print(f"wrote {args.output}: {summary}")
     return 0

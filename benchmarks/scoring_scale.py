@@ -84,7 +84,8 @@ def _child(kind: str, folder: str, out: str, extra: dict) -> dict:
     if kind == "stream":
         from astrokeras.scoring import score_to_parquet
 
-        summary = score_to_parquet(ENCODER, folder, out, chunk_size=extra.get("chunk_size", 20_000))
+        summary = score_to_parquet(ENCODER, folder, out, chunk_size=extra.get("chunk_size", 20_000),
+                                   inference_threads=extra.get("inference_threads", 1))
         result.update(n=summary.n_objects, model_s=summary.seconds_model, prepare_s=summary.seconds_prepare)
     elif kind == "embed":
         import pandas as pd
@@ -149,7 +150,7 @@ def _rate(r, key="seconds"):
     return r["n"] / r[key] if r.get(key) else float("nan")
 
 
-def _render(args, rows, load0, t_start, mean_len, p99, done: bool, n_plan: int) -> str:
+def _render(args, rows, load0, t_start, mean_len, p99, done: bool, n_plan: int, n_pool: int) -> str:
     import tensorflow as tf
 
     load1 = os.getloadavg()
@@ -161,7 +162,7 @@ def _render(args, rows, load0, t_start, mean_len, p99, done: bool, n_plan: int) 
              f"{load1[0]:.1f} at the last measurement** (this run, under `nice`, had well under 2 cores); "
              f"TF {tf.__version__}, Python {platform.python_version()}; encoder `{ENCODER}` (GRU(100), TensorFlow "
              f"backend, XLA-compiled forward pass); wall time so far {(time.time() - t_start) / 60:.1f} min.  ",
-             f"Data: {args.pool:,} simulated ZTF alert light curves of BTS-like objects (S/N >= 5 detections, peak "
+             f"Data: {n_pool:,} simulated ZTF alert light curves of BTS-like objects (S/N >= 5 detections, peak "
              f"brighter than 18.5 mag; mean {mean_len:.1f} points, 99th percentile {p99:.0f}) **resampled** to N "
              "curves with new ids, a 0-1000 d time shift and 2% flux jitter, written as Parquet files of min(50k, N/8) "
              "objects. Each row is a fresh subprocess; peak RSS is its `VmHWM` (Python, TensorFlow and the "
@@ -196,7 +197,8 @@ def _render(args, rows, load0, t_start, mean_len, p99, done: bool, n_plan: int) 
                      "CPU-second (both end to end from the Parquet files).")
     if ("dask1", small) in got and ("dask2", small) in got:
         lines.append(f"Dask 2 workers vs 1: {_rate(got[('dask2', small)]) / _rate(got[('dask1', small)]):.2f}x "
-                     "(wall; with other jobs on the same 2 cores this understates the scaling).")
+                     "(wall; other jobs share the 2 cores and their load changes during the run, so this ratio is "
+                     "indicative only).")
     lines.append("Targets (issue 13): 1M curves with peak RSS <= 2 GB; >= 10k curves/s end to end on 2 cores and "
                  ">= 2x the feature extractor. Absolute curves/s here are from a contended machine (see the load "
                  "average); the per-CPU-second column is the better guide to what 2 free cores give.")
@@ -254,7 +256,8 @@ def main(argv=None) -> int:
             r = {"failed": str(err).splitlines()[-1][:200]}
         rows.append((kind, names[kind], size, r))
         print(kind, size, r, f"load {os.getloadavg()[0]:.1f}", flush=True)
-        text = _render(args, rows, load0, t_start, mean_len, p99, done=i + 1 == len(plan), n_plan=len(plan))
+        text = _render(args, rows, load0, t_start, mean_len, p99, done=i + 1 == len(plan), n_plan=len(plan),
+                       n_pool=len(pool))
         if not args.no_write:
             sys.path.insert(0, HERE)
             from _sections import write_section

@@ -44,7 +44,7 @@ def _latents(frame):
 def test_stream_of_chunks_matches_embed_in_input_order(lcs, encoder, reference):
     parts = [lcs.subset(np.arange(0, 130)), lcs.subset(np.arange(130, 131)), lcs.subset(np.arange(131, 300))]
     summary = ScoringSummary()
-    frames = list(embed_stream(encoder, parts, chunk_size=70, batch_size=32, summary=summary))
+    frames = list(embed_stream(encoder, parts, chunk_size=70, batch_size=32, summary=summary, inference_threads=2))
     assert [len(f) for f in frames] == [70, 70, 70, 70, 20]  # chunks refilled across the input parts
     out = pd.concat(frames, ignore_index=True)
     assert out["object_id"].tolist() == lcs.object_ids.tolist()
