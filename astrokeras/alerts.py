@@ -212,7 +212,8 @@ def read_ztf_alerts(source, *, upper_limits: str = "drop", schema: Mapping | Non
     report.n_negative = int(((sign < 0) & ~limit & usable).sum())
     frame = frame[usable]
     meta = pd.DataFrame({"survey": "ztf", "ra_deg": [positions[o][0] for o in positions],
-                         "dec_deg": [positions[o][1] for o in positions]}, index=pd.Index(list(positions), name="object_id"))
+                         "dec_deg": [positions[o][1] for o in positions]},
+                        index=pd.Index(list(positions), name="object_id"))
     lcs = LightCurves(frame["object_id"].to_numpy(), frame["jd"].to_numpy() - _JD_MJD,
                       frame["fid"].map(ZTF_FID).to_numpy(), flux[usable], flux_err[usable],
                       metadata=meta.loc[pd.unique(frame["object_id"])] if len(frame) else None)

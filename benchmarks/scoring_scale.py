@@ -7,13 +7,15 @@ Command (writes the ``scoring_scale`` section of BENCHMARKS.md):
 
 Data: a pool of simulated ZTF alert light curves of BTS-like objects (``simulate("ztf",
 photometry="alert", peak_mag_max=18.5)``: S/N >= 5 detections of objects peaking brighter than
-18.5 mag, what a broker scores for a bright-transient survey) is resampled into N synthetic curves with new ids, a random
+18.5 mag, what a broker scores for a bright-transient survey) is resampled into N synthetic
+curves with new ids, a random
 time shift (0-1000 d) and 2% flux jitter, written as a folder of Parquet files (one file per
 50k objects, whole objects per file). Resampling is how 1M curves are made cheaply; the
 curves/s and memory depend on the length distribution, which is the pool's (printed).
 
 Each measurement runs in a fresh subprocess (peak RSS = that process's ``VmHWM``; ``ru_maxrss``
-would count the parent's memory at fork time): ``python -m astrofm embed``'s function :func:`astrokeras.scoring.score_to_parquet`
+would count the parent's memory at fork time): ``python -m astrofm embed``'s function
+:func:`astrokeras.scoring.score_to_parquet`
 reading the folder and writing latents; ``downstream.embed`` on the whole set in memory (20k and
 200k only); ``astrokeras.features.light_curve_features`` (the ``light-curve`` package, 2 threads)
 on the 20k set; Dask ``LocalCluster`` (processes, 1 thread each) with 1 and 2 workers on the 20k
