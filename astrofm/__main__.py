@@ -24,6 +24,7 @@ COMMANDS = {
     "fetch": ("astrokeras.datasets.fetch", "main", "download a public dataset (eros1_ramp, ...) into the data home"),
     "make-embedded-bts": ("astrokeras.datasets.embedded", "main",
                           "maintainers: rewrite the BTS copy shipped in astrokeras/data/bts"),
+    "embed": ("astrokeras.scoring", "main", "stream latents (+ class probabilities) of a large file to Parquet"),
 }
 
 

@@ -947,7 +947,9 @@ def _band_column(df: pd.DataFrame, user_name: Mapping[str, str], ids: np.ndarray
                 f"1 = g, 2 = r, 3 = i")
         return np.array([ZTF_FID[int(c)] for c in codes], dtype=object)
     obj = series.to_numpy(dtype=object)
-    missing = pd.isna(obj) | np.array([isinstance(v, str) and v.strip() == "" for v in obj], dtype=bool)
+    codes, uniques = pd.factorize(obj)  # blank names checked once per distinct band (-1: missing)
+    blank = np.array([isinstance(v, str) and v.strip() == "" for v in uniques] + [True], dtype=bool)
+    missing = blank[codes]
     if missing.any():
         rows = np.flatnonzero(missing)
         raise LightCurveError(f"column {col!r}: {rows.size} row(s) have no band, e.g. row {int(rows[0])} "
