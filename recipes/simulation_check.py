@@ -18,8 +18,15 @@ The headline ``Real-vs-simulated discriminator AUROC`` is the largest of the thr
 classifier cannot tell them apart; 1.0: trivially separable). Single-feature AUROCs name what gives
 the simulation away. Writes ``simulation_check.md`` and plots into ``--workdir``.
 
+**EROS-1** (``run_eros``): real EROS-1 LMC variable stars (``astrokeras.datasets.load_eros``; at most
+``eros_per_class`` per class) against ``simulate("eros", ...)`` with the same class mix (RR Lyrae ->
+RR Lyrae ab 74 % + c 26 %; cepheid -> Cepheid; binary -> EB detached 90 % + EB contact 10 %; Mira ->
+Mira), with the same three discriminators on star statistics (mean magnitudes, B-R, amplitudes,
+skewness, errors, Lomb-Scargle period) and tokens; prints
+``Real-vs-simulated discriminator AUROC (EROS-1): X`` and writes ``simulation_check_eros.md``.
+
 Command:  ``python -m astrofm recipes.simulation_check --workdir runs/simcheck [--full] [--seed 0]``
-Needs ``$ASTROKERAS_DATA/ztf_bts_antares`` and ``sim_blocks``. Runtime: ~2 min (quick), ~6 min (full).
+Needs ``$ASTROKERAS_DATA/ztf_bts_antares``, ``sim_blocks`` and ``eros1_ramp``. Runtime: ~2 min (quick), ~6 min (full).
 The numbers of the last run are in the Markdown file it writes.
 """
 

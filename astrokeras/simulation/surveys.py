@@ -233,19 +233,28 @@ def _assemble(name, bands, fields, times, bidx, rng, description) -> Survey:
 
 
 @functools.lru_cache(maxsize=None)
-def ztf_survey(n_fields: int = 400, start_mjd: float = 58194.0, years: float = 3.0, seed: int = 2018) -> Survey:
-    """Synthetic ZTF g/r schedule (see the module docstring); cached per argument set."""
+def ztf_survey(n_fields: int = 400, start_mjd: float = 58194.0, years: float = 3.0, seed: int = 2018,
+               cadence_nights: int = 3, extra_night_prob: float = 0.10, weather_loss: float = 0.35,
+               p_g: float = 0.8, p_r: float = 0.9, repeat_prob: float = 0.3, name: str = "ztf") -> Survey:
+    """Synthetic ZTF g/r schedule (see the module docstring); cached per argument set.
+
+    The keyword arguments after ``seed`` shape the cadence (a field is planned every
+    ``cadence_nights`` nights plus extra nights with ``extra_night_prob``; site-wide
+    ``weather_loss``; g and r taken with ``p_g``, ``p_r``; a same-night repeat with
+    ``repeat_prob``); the defaults are the module docstring's, :func:`ztf_alert_survey` the BTS-tuned ones.
+    """
     rng = np.random.default_rng(seed)
     nights = start_mjd + np.arange(int(years * 365.25))
     season = _seasons(rng, n_fields, nights, (200.0, 260.0))
-    parity = rng.integers(0, 3, n_fields)[:, None]
-    planned = ((np.arange(nights.size)[None, :] + parity) % 3 == 0) | (rng.random(season.shape) < 0.10)
-    clear = rng.random(nights.size) >= 0.35  # site-wide weather
+    parity = rng.integers(0, cadence_nights, n_fields)[:, None]
+    planned = (((np.arange(nights.size)[None, :] + parity) % cadence_nights == 0)
+               | (rng.random(season.shape) < extra_night_prob))
+    clear = rng.random(nights.size) >= weather_loss  # site-wide weather
     observed = season & planned & clear[None, :]
     f, k = np.nonzero(observed)
-    take_g = rng.random(f.size) < 0.8
-    take_r = (rng.random(f.size) < 0.9) | ~take_g
-    repeat = rng.random(f.size) < 0.3
+    take_g = rng.random(f.size) < p_g
+    take_r = (rng.random(f.size) < p_r) | ~take_g
+    repeat = rng.random(f.size) < repeat_prob
     parts_f, parts_t, parts_b = [], [], []
     for mask, band, offset in ((take_g, 0, 0.0), (take_r, 1, 0.03), (repeat, None, 0.12)):
         ff, kk = f[mask], k[mask]
@@ -253,7 +262,7 @@ def ztf_survey(n_fields: int = 400, start_mjd: float = 58194.0, years: float = 3
         parts_f.append(ff)
         parts_t.append(nights[kk] + 0.15 + offset + rng.uniform(0.0, 0.2, ff.size))
         parts_b.append(b)
-    survey = _assemble("ztf", ("ztf::g", "ztf::r"), np.concatenate(parts_f), np.concatenate(parts_t),
+    survey = _assemble(name, ("ztf::g", "ztf::r"), np.concatenate(parts_f), np.concatenate(parts_t),
                        np.concatenate(parts_b), rng, f"synthetic ZTF g/r, {n_fields} fields, {years:g} yr from MJD {start_mjd:g}")
     return survey
 
