@@ -366,7 +366,7 @@ def run(cfg: Config, workdir: str) -> pd.DataFrame:
 #: real EROS-1 class -> simulated classes (ab/c RR Lyrae and detached/contact binaries merged)
 EROS_MAP = {"RR Lyrae": {"RR Lyrae ab": 0.74, "RR Lyrae c": 0.26}, "cepheid": {"Cepheid": 1.0},
             "binary": {"EB detached": 0.9, "EB contact": 0.1}, "Mira": {"Mira": 1.0}}
-EROS_FEATURES = ("n_points", "span", "mean_b", "mean_r", "b_minus_r", "amp_b", "amp_r", "std_r", "skew_r",
+EROS_FEATURES = ("n_points", "span_days", "mean_b", "mean_r", "b_minus_r", "amp_b", "amp_r", "std_r", "skew_r",
                  "median_err_r", "log_period")
 
 
@@ -380,7 +380,7 @@ def variable_statistics(lcs: ak.LightCurves) -> pd.DataFrame:
     for k, oid in enumerate(lcs.object_ids):
         sl = slice(lcs.offsets[k], lcs.offsets[k + 1])
         t, b, m, e = lcs.time_mjd[sl], lcs.band[sl], mag[sl], err[sl]
-        row = {"n_points": t.size, "span": float(np.ptp(t)) if t.size else np.nan}
+        row = {"n_points": t.size, "span_days": float(np.ptp(t)) if t.size else np.nan}
         for name, band in (("b", "eros::B"), ("r", "eros::R")):
             x = m[b == band]
             row[f"mean_{name}"] = float(np.median(x)) if x.size else np.nan
