@@ -2,7 +2,8 @@
 
 Since SIMULATOR_VERSION 2 the default engine uses the template SEDs and year-long windows; the rows
 ``sed='analytic'`` (v1 blackbody SEDs) and ``post_trigger_days=100`` (v1 window) measure the old
-engine's settings in the same run, and a ``simulate_views`` row the multi-survey views.
+engine's settings in the same run, a ``simulate_views`` row the multi-survey views, and rows for the
+periodic variable stars (ZTF and the EROS-like survey; light curves over the whole schedule).
 
 Measures ``astrokeras.simulate`` (all 8 classes, equal split) after a warm-up call that builds the
 synthetic-photometry tables (the table build time is reported separately), as
@@ -157,6 +158,16 @@ def run(n: int) -> tuple[list[dict], dict]:
     t_views = _time(lambda: simulate_views(["ztf", "lsst", "ps1", "ztf:g"], classes={c: per for c in transients}, seed=1))
     rows.append({"survey": "ztf+lsst+ps1+ztf:g", "what": "simulate_views, 7 transient classes (objects/s)", "procs": 1,
                  "per_s": per * len(transients) / t_views, "obs": np.nan})
+    from astrokeras.simulation import VARIABLE_CLASSES
+
+    for survey in ("ztf", "eros"):
+        classes = [c for c in VARIABLE_CLASSES if not (survey == "eros" and c in ("delta Scuti", "EB contact"))]
+        simulate(survey, classes={c: 20 for c in classes}, seed=97)  # warm-up (colour tables)
+        per = max(1, n // (4 * len(classes)))
+        t_var = _time(lambda survey=survey, classes=classes, per=per: simulate(survey, classes={c: per for c in classes},
+                                                                             seed=1), repeat=1)
+        rows.append({"survey": survey, "what": f"periodic variables, {len(classes)} classes (whole schedule)",
+                     "procs": 1, "per_s": per * len(classes) / t_var, "obs": np.nan})
     info["sncosmo"] = sncosmo_comparison(300)
     info["ia_ztf_per_s"] = rows[3]["per_s"]
     return rows, info

@@ -48,14 +48,27 @@ def test_token_statistics_of_a_hand_made_light_curve():
 def test_recipe_runs_on_real_bts(data_home, tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("ASTROKERAS_DATA", data_home)
     cfg = dataclasses.replace(R.get_config(quick=True), sim_factor=0.5, min_sim_per_class=40, cv_folds=3,
-                              boosting_iterations=30, sequence_epochs=1)
+                              boosting_iterations=30, sequence_epochs=1, eros_per_class=40)
     table = R.run(cfg, str(tmp_path))
     assert 0.5 <= table.attrs["auroc"] <= 1.0
     assert table.attrs["auroc"] == max(table.attrs[k] for k in ("auroc_summary", "auroc_tokens", "auroc_sequence"))
-    assert "Real-vs-simulated discriminator AUROC: " in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "Real-vs-simulated discriminator AUROC: " in out
+    assert "Real-vs-simulated discriminator AUROC (EROS-1): " in out and 0.5 <= table.attrs["eros"]["auroc"] <= 1.0
+    assert set(table.attrs["eros"]["per_class"]) == set(R.EROS_MAP)
     assert {"SN Ia", "SN II", "SN Ib/c"} <= set(table["class"])
     for name in ("distributions.png", "redshift_per_class.png", "simulation_check.md"):
         assert os.path.getsize(tmp_path / name) > 1000
     ia = table[(table["class"] == "SN Ia") & (table["quantity"] == "redshift")].iloc[0]
     # BTS-like selection: simulated and real SN Ia redshifts agree to within 0.03 in the median
     assert abs(ia["median_real"] - ia["median_sim"]) < 0.03
+
+
+def test_variable_statistics_of_a_hand_made_star():
+    t = np.sort(np.random.default_rng(0).uniform(0.0, 300.0, 60))  # irregular: no exact aliases
+    mag_r = 18.0 + 0.5 * np.sin(2 * np.pi * t / 7.0)
+    lcs = ak.LightCurves(["s"] * 120, np.r_[t, t + 0.05], ["eros::R"] * 60 + ["eros::B"] * 60,
+                         ak.mag_to_flux(np.r_[mag_r, mag_r + 0.6]), np.full(120, 1.0))
+    s = R.variable_statistics(lcs).loc["s"]
+    assert s["n_points"] == 120 and s["b_minus_r"] == pytest.approx(0.6, abs=0.02)
+    assert s["amp_r"] == pytest.approx(1.0, abs=0.1) and 10 ** s["log_period"] == pytest.approx(7.0, rel=0.02)

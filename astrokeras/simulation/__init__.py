@@ -43,8 +43,9 @@ from astrokeras.simulation.population import (
 from astrokeras.simulation.template_models import SUBTYPE_NAMES
 from astrokeras.simulation.sources import CLASSES
 from astrokeras.simulation.surveys import SURVEYS, Survey, default_survey, survey_from_pointings
+from astrokeras.simulation.variables import VARIABLE_CLASSES, VARIABLE_META_COLUMNS, simulate_variables
 
-__all__ = ["CLASSES", "Options", "SIMULATOR_VERSION", "SURVEYS", "Survey", "alert_view", "plan_chunks", "simulate",
+__all__ = ["ALL_CLASSES", "CLASSES", "VARIABLE_CLASSES", "Options", "SIMULATOR_VERSION", "SURVEYS", "Survey", "alert_view", "plan_chunks", "simulate",
            "simulate_preset", "simulate_views", "survey_from_pointings"]
 
 DEFAULT_CHUNK_SIZE = 2000
@@ -52,6 +53,9 @@ DEFAULT_CHUNK_SIZE = 2000
 #: Bump whenever a change to the simulator can change its output for the same arguments: caches of
 #: simulated sets (recipes) include it in their key, so stale simulations are never reused.
 SIMULATOR_VERSION = 2
+
+#: every class :func:`simulate` knows: the 8 transient classes (the default) then the periodic variables
+ALL_CLASSES = CLASSES + VARIABLE_CLASSES
 
 
 def _class_counts(n, classes) -> dict[str, int]:
@@ -79,8 +83,8 @@ def _class_counts(n, classes) -> dict[str, int]:
 
 
 def _check_class(label) -> str:
-    if label not in CLASSES:
-        raise ValueError(f"unknown class {label!r}; known classes: {', '.join(CLASSES)}")
+    if label not in ALL_CLASSES:
+        raise ValueError(f"unknown class {label!r}; known classes: {', '.join(ALL_CLASSES)}")
     return label
 
 
@@ -120,14 +124,14 @@ def _resolve_survey(survey, cadence) -> Survey:
 
 
 def plan_chunks(counts: Mapping[str, int], chunk_size: int = DEFAULT_CHUNK_SIZE) -> list[tuple[str, int, int]]:
-    """Split per-class counts into ``(class, chunk_index, count)`` work items (class order of CLASSES).
+    """Split per-class counts into ``(class, chunk_index, count)`` work items (class order of ALL_CLASSES).
 
     Example:
         >>> plan_chunks({"SN Ia": 5, "TDE": 2}, chunk_size=3)
         [('SN Ia', 0, 3), ('SN Ia', 1, 2), ('TDE', 0, 2)]
     """
     plan = []
-    for label in CLASSES:
+    for label in ALL_CLASSES:
         count = int(counts.get(label, 0))
         for k, start in enumerate(range(0, count, chunk_size)):
             plan.append((label, k, min(chunk_size, count - start)))
@@ -136,12 +140,14 @@ def plan_chunks(counts: Mapping[str, int], chunk_size: int = DEFAULT_CHUNK_SIZE)
 
 def _chunk_seed(seed: int, survey_name: str, label: str, chunk: int) -> np.random.SeedSequence:
     return np.random.SeedSequence(int(seed), spawn_key=(SURVEYS.index(survey_name) if survey_name in SURVEYS else 99,
-                                                        CLASSES.index(label), int(chunk)))
+                                                        ALL_CLASSES.index(label), int(chunk)))
 
 
 def _run_chunk(args) -> dict:
     survey, label, chunk, count, seed, redshift_range = args[:6]
     opts = args[6] if len(args) > 6 else DEFAULT_OPTIONS
+    if label in VARIABLE_CLASSES:
+        return simulate_variables(survey, label, count, _chunk_seed(seed, survey.name, label, chunk))
     return simulate_class(survey, label, count, _chunk_seed(seed, survey.name, label, chunk), redshift_range, opts=opts)
 
 
@@ -153,7 +159,8 @@ def _map_chunks(tasks: list, n_jobs: int, progress=None) -> list[dict]:
             if progress is not None:
                 progress(t)
         return out
-    prepare(tasks[0][0], sorted({t[1] for t in tasks}), tasks[0][6] if len(tasks[0]) > 6 else DEFAULT_OPTIONS)
+    prepare(tasks[0][0], sorted({t[1] for t in tasks} - set(VARIABLE_CLASSES)),
+            tasks[0][6] if len(tasks[0]) > 6 else DEFAULT_OPTIONS)
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
     with ProcessPoolExecutor(max_workers=n_jobs, mp_context=multiprocessing.get_context(method)) as pool:
         out = []
@@ -176,7 +183,8 @@ def assemble(results: list[dict], plan: list[tuple[str, int, int]], survey: Surv
     obj = np.concatenate([r["obj"] + s for r, s in zip(results, shift)])
     band_names = np.array(survey.bands, dtype=object)
     band = band_names[np.concatenate([r["band_idx"] for r in results]).astype(np.int64)]
-    meta = {k: np.concatenate([r["meta"][k] for r in results]) for k in META_COLUMNS}
+    columns = list(META_COLUMNS) + [k for k in VARIABLE_META_COLUMNS if any(k in r["meta"] for r in results)]
+    meta = {k: np.concatenate([r["meta"].get(k, np.full(s, np.nan)) for r, s in zip(results, sizes)]) for k in columns}
     labels = np.concatenate([[label] * s for (label, _, _), s in zip(plan, sizes)]).astype(object)
     frame = pd.DataFrame({"survey": survey.name, "label": labels, **meta}, index=pd.Index(ids, name="object_id"))
     code = frame.pop("subtype_code").to_numpy()
@@ -209,10 +217,15 @@ def simulate(survey: str = "ztf", n: int | None = None, classes: Iterable[str] |
     """Simulate detected light curves of a survey.
 
     Args:
-        survey: ``"ztf"`` (g, r) or ``"lsst"`` (ugrizy).
+        survey: one of :data:`SURVEYS`: ``"ztf"`` (g, r), ``"lsst"`` (ugrizy), ``"ztf_gri"``, ``"ps1"``,
+            ``"atlas"``, ``"des"``, ``"sdss"`` or ``"eros"`` (EROS-1-like B_E/R_E of the LMC).
         n: total number of light curves (split as evenly as possible over ``classes``; default
             1000). Ignored when ``classes`` is a dict (must then be None or equal the sum).
-        classes: None (all 8 of :data:`CLASSES`), a list of class names, or ``{class: count}``.
+        classes: None (all 8 transient classes of :data:`CLASSES`), a list of class names, or
+            ``{class: count}``; the periodic variables of :data:`VARIABLE_CLASSES` ("RR Lyrae ab",
+            "RR Lyrae c", "Cepheid", "EB detached", "EB contact", "Mira", "delta Scuti"; see
+            :mod:`~astrokeras.simulation.variables`) can be added. Variables cover the survey's whole
+            schedule and ignore ``sed``, ``ia_model``, ``post_trigger_days`` and ``peak_mag_max``.
         seed: integer seed; the same arguments give bitwise-identical output.
         redshift_range: ``(z_min, z_max)`` for every class, instead of the class/survey defaults
             (:data:`~astrokeras.simulation.population.REDSHIFT_RANGES`).

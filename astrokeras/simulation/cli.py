@@ -22,13 +22,14 @@ import time
 def build_parser() -> argparse.ArgumentParser:
     from astrokeras.simulation.presets import PRESETS
     from astrokeras.simulation.sources import CLASSES
+    from astrokeras.simulation.variables import VARIABLE_CLASSES
 
     ap = argparse.ArgumentParser(prog="python -m astrofm simulate", description=__doc__.split("\n\n")[0],
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--preset", choices=sorted(PRESETS), help="one of the paper's sets (Table 3 counts)")
     ap.add_argument("--survey", choices=list(_surveys()), help="survey (without --preset)")
     ap.add_argument("--n", type=int, help="number of light curves (without --preset)")
-    ap.add_argument("--classes", nargs="+", metavar="CLASS", help=f"classes (default all): {', '.join(CLASSES)}")
+    ap.add_argument("--classes", nargs="+", metavar="CLASS", help=f"classes (default the 8 transients): {', '.join(CLASSES + VARIABLE_CLASSES)}")
     ap.add_argument("--scale", type=float, default=1.0, help="multiply the preset's counts (default 1)")
     ap.add_argument("--seed", type=int, default=None, help="seed (default: the preset's, or 0)")
     ap.add_argument("--out", required=True, help="output directory (created)")

@@ -76,7 +76,7 @@ REDSHIFT_RANGES: dict[str, dict[str, tuple[float, float]]] = {
 }
 
 
-for _name, _like in (("ztf_gri", "ztf"), ("atlas", "ztf"), ("ps1", "lsst"), ("des", "lsst"), ("sdss", "lsst")):
+for _name, _like in (("ztf_gri", "ztf"), ("atlas", "ztf"), ("eros", "ztf"), ("ps1", "lsst"), ("des", "lsst"), ("sdss", "lsst")):
     REDSHIFT_RANGES[_name] = dict(REDSHIFT_RANGES[_like])
 
 

@@ -10,6 +10,19 @@ preset             survey  Ia      91bg   Iax   Ib/c   II    TDE    SLSN-I  AGN 
 ``ztf_bts``        ztf     7562    18     24    436   1839  36     85      0     10,000 (BTS-like)
 =================  ======  ======  =====  ====  =====  ====  =====  ======  ====  ======
 
+Periodic-variable presets (:mod:`~astrokeras.simulation.variables`; no transients):
+
+====================  ======  =====  =====  =======  ===========  ==========  ====  =======  =====
+preset                survey  RRab   RRc    Cepheid  EB detached  EB contact  Mira  del Sct  total
+====================  ======  =====  =====  =======  ===========  ==========  ====  =======  =====
+``eros_variables``    eros    1650   581    736      395          44          235   0        3,641
+``ztf_variables``     ztf     1000   1000   1000     1000         1000        1000  1000     7,000
+``lsst_variables``    lsst    1000   1000   1000     1000         1000        1000  1000     7,000
+====================  ======  =====  =====  =======  ===========  ==========  ====  =======  =====
+
+``eros_variables`` has the class mix of the real EROS-1 set (2,231 RR Lyrae split 74/26 into ab/c as
+in OGLE-III LMC, 736 Cepheids, 439 binaries split 90/10 detached/contact, 235 Miras).
+
 ``ztf_bts`` is not from the paper: alert photometry with a BTS-like spectroscopic selection (brightest
 detection < 18.5 mag), with the class mix of the real ZTF BTS curves below that cut, for
 downstream-matched simulations (issue 10).
@@ -38,6 +51,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from astrokeras.simulation.sources import CLASSES
+from astrokeras.simulation.variables import VARIABLE_CLASSES
 
 
 @dataclass(frozen=True)
@@ -52,6 +66,7 @@ class Preset:
     description: str
     peak_mag_max: float | None = None
     photometry: str = "forced"
+    variable_counts: tuple[int, ...] = ()  # VARIABLE_CLASSES order
 
 
 PRESETS: dict[str, Preset] = {p.name: p for p in (
@@ -67,6 +82,13 @@ PRESETS: dict[str, Preset] = {p.name: p for p in (
            "BTS-like ZTF set: alert photometry, brightest detection < 18.5 mag (Perley et al. 2020), class mix "
            "of the real BTS curves below that cut (Table 1 grouping), 10,000 light curves",
            peak_mag_max=18.5, photometry="alert"),
+    Preset("eros_variables", "eros", (0,) * 8, 19910701, "erosvar_",
+           "EROS-1-like LMC variable stars, the class mix of the real EROS-1 set, 3,641 light curves",
+           variable_counts=(1650, 581, 736, 395, 44, 235, 0)),
+    Preset("ztf_variables", "ztf", (0,) * 8, 20250606, "ztfvar_",
+           "ZTF g/r periodic variables, 1,000 per class, 7,000 light curves", variable_counts=(1000,) * 7),
+    Preset("lsst_variables", "lsst", (0,) * 8, 20250707, "lsstvar_",
+           "LSST ugrizy periodic variables, 1,000 per class, 7,000 light curves", variable_counts=(1000,) * 7),
 )}
 
 
@@ -87,5 +109,6 @@ def preset_counts(name: str, scale: float = 1.0) -> dict[str, int]:
     scale = float(scale)
     if not scale >= 0:  # also rejects NaN
         raise ValueError(f"scale must be a non-negative number, got {scale!r}")
-    counts = {label: round(c * scale) for label, c in zip(CLASSES, get_preset(name).counts)}
+    spec = get_preset(name)
+    counts = {label: round(c * scale) for label, c in zip(CLASSES + VARIABLE_CLASSES, spec.counts + spec.variable_counts)}
     return {k: v for k, v in counts.items() if v > 0}

@@ -77,6 +77,8 @@ ELECTRON_ZERO_POINT = {
     "atlas::c": 29.5, "atlas::o": 29.3,
     "des::g": 33.0, "des::r": 33.3, "des::i": 33.2, "des::z": 33.0,
     "sdss::u": 27.5, "sdss::g": 29.3, "sdss::r": 29.1, "sdss::i": 28.7, "sdss::z": 27.2,
+    # EROS-1 CCD camera (0.4 m telescope, ~10 min exposures); the error floor dominates anyway
+    "eros::B": 28.5, "eros::R": 28.3,
 }
 
 #: (median, 1-sigma spread) of the per-visit 5-sigma depth (AB) of the surveys without a pointing
@@ -92,6 +94,10 @@ PUBLISHED_DEPTHS = {
     # SDSS-II supernova survey, Stripe 82 (Frieman et al. 2008, AJ 135, 338; Sako et al. 2008)
     "sdss::u": (21.8, 0.4), "sdss::g": (22.5, 0.4), "sdss::r": (22.3, 0.4), "sdss::i": (21.9, 0.4),
     "sdss::z": (20.6, 0.4),
+    # EROS-1 CCD LMC-bar survey (Grison et al. 1995, A&AS 109, 447): the sky-limited part of the
+    # per-point errors of the EROS-1 light curves in $ASTROKERAS_DATA/eros1_ramp gives S/N = 5 at
+    # B_E ~ 20.1 and R_E ~ 19.1 (tests/test_simulation_variables.py recomputes it)
+    "eros::B": (20.1, 0.25), "eros::R": (19.1, 0.25),
 }
 
 
@@ -103,7 +109,7 @@ def _published_quantiles(median: float, sigma: float) -> list[float]:
 
 DEPTH_QUANTILES.update({b: _published_quantiles(*ms) for b, ms in PUBLISHED_DEPTHS.items()})
 
-SURVEYS = ("ztf", "lsst", "ztf_gri", "ps1", "atlas", "des", "sdss")
+SURVEYS = ("ztf", "lsst", "ztf_gri", "ps1", "atlas", "des", "sdss", "eros")
 
 #: Difference-imaging photometry per survey: ``(depth offset in mag, fractional flux-error floor)``.
 #: The pointing-log depths are those of the science images; transients are measured on difference
@@ -227,19 +233,28 @@ def _assemble(name, bands, fields, times, bidx, rng, description) -> Survey:
 
 
 @functools.lru_cache(maxsize=None)
-def ztf_survey(n_fields: int = 400, start_mjd: float = 58194.0, years: float = 3.0, seed: int = 2018) -> Survey:
-    """Synthetic ZTF g/r schedule (see the module docstring); cached per argument set."""
+def ztf_survey(n_fields: int = 400, start_mjd: float = 58194.0, years: float = 3.0, seed: int = 2018,
+               cadence_nights: int = 3, extra_night_prob: float = 0.10, weather_loss: float = 0.35,
+               p_g: float = 0.8, p_r: float = 0.9, repeat_prob: float = 0.3, name: str = "ztf") -> Survey:
+    """Synthetic ZTF g/r schedule (see the module docstring); cached per argument set.
+
+    The keyword arguments after ``seed`` shape the cadence (a field is planned every
+    ``cadence_nights`` nights plus extra nights with ``extra_night_prob``; site-wide
+    ``weather_loss``; g and r taken with ``p_g``, ``p_r``; a same-night repeat with
+    ``repeat_prob``); the defaults are the module docstring's, :func:`ztf_alert_survey` the BTS-tuned ones.
+    """
     rng = np.random.default_rng(seed)
     nights = start_mjd + np.arange(int(years * 365.25))
     season = _seasons(rng, n_fields, nights, (200.0, 260.0))
-    parity = rng.integers(0, 3, n_fields)[:, None]
-    planned = ((np.arange(nights.size)[None, :] + parity) % 3 == 0) | (rng.random(season.shape) < 0.10)
-    clear = rng.random(nights.size) >= 0.35  # site-wide weather
+    parity = rng.integers(0, cadence_nights, n_fields)[:, None]
+    planned = (((np.arange(nights.size)[None, :] + parity) % cadence_nights == 0)
+               | (rng.random(season.shape) < extra_night_prob))
+    clear = rng.random(nights.size) >= weather_loss  # site-wide weather
     observed = season & planned & clear[None, :]
     f, k = np.nonzero(observed)
-    take_g = rng.random(f.size) < 0.8
-    take_r = (rng.random(f.size) < 0.9) | ~take_g
-    repeat = rng.random(f.size) < 0.3
+    take_g = rng.random(f.size) < p_g
+    take_r = (rng.random(f.size) < p_r) | ~take_g
+    repeat = rng.random(f.size) < repeat_prob
     parts_f, parts_t, parts_b = [], [], []
     for mask, band, offset in ((take_g, 0, 0.0), (take_r, 1, 0.03), (repeat, None, 0.12)):
         ff, kk = f[mask], k[mask]
@@ -247,7 +262,7 @@ def ztf_survey(n_fields: int = 400, start_mjd: float = 58194.0, years: float = 3
         parts_f.append(ff)
         parts_t.append(nights[kk] + 0.15 + offset + rng.uniform(0.0, 0.2, ff.size))
         parts_b.append(b)
-    survey = _assemble("ztf", ("ztf::g", "ztf::r"), np.concatenate(parts_f), np.concatenate(parts_t),
+    survey = _assemble(name, ("ztf::g", "ztf::r"), np.concatenate(parts_f), np.concatenate(parts_t),
                        np.concatenate(parts_b), rng, f"synthetic ZTF g/r, {n_fields} fields, {years:g} yr from MJD {start_mjd:g}")
     return survey
 
@@ -371,10 +386,43 @@ def ztf_gri_survey(n_fields: int = 400, start_mjd: float = 58194.0, years: float
                      f"synthetic ZTF g/r/i, {n_fields} fields, {years:g} yr from MJD {start_mjd:g}")
 
 
+@functools.lru_cache(maxsize=None)
+def eros_survey(n_fields: int = 64, start_mjd: float = 48182.0, years: float = 2.45, seed: int = 1991) -> Survey:
+    """EROS-1-like B_E/R_E schedule of the LMC bar (CCD programme 1991-1994; Grison et al. 1995).
+
+    Calibrated on the real EROS-1 light curves (``$ASTROKERAS_DATA/eros1_ramp``: 249 epochs over
+    894 d, shared by all stars): one site-wide schedule (every field is observed on the same
+    nights; 3 % per-field dropout), a ~180-night LMC season per year starting at day 0 of the
+    schedule (real seasons: MJD 48180-48330, 48510-48720, 48870-49080), observed nights drawn as a
+    two-state Markov chain (observed after an observed night with p = 0.75, after a gap with
+    p = 0.10: runs of ~4 nights, ~29 % of season nights, ~50 nights per season; real 35-64),
+    each night one B_E exposure followed by one R_E exposure 0.05 d later (real: B/R alternate,
+    25 % of the gaps are 0.05 d). Depths: see :data:`PUBLISHED_DEPTHS`.
+    """
+    rng = np.random.default_rng(seed)
+    nights = start_mjd + np.arange(int(years * 365.25))
+    in_season = np.mod(nights - start_mjd, 365.25) < 180.0
+    observed = np.zeros(nights.size, bool)
+    state = True
+    u = rng.random(nights.size)
+    for k in range(nights.size):  # ~900 nights: a plain loop is fine (cached)
+        state = bool(u[k] < (0.75 if state else 0.10)) and bool(in_season[k])
+        observed[k] = state
+    k = np.flatnonzero(observed)
+    t_night = nights[k] + 0.05 + rng.uniform(0.0, 0.25, k.size)
+    present = rng.random((n_fields, k.size)) >= 0.03
+    f, j = np.nonzero(present)
+    fields = np.r_[f, f]
+    times = np.r_[t_night[j], t_night[j] + 0.05]
+    bidx = np.r_[np.zeros(f.size, np.int64), np.ones(f.size, np.int64)]
+    return _assemble("eros", ("eros::B", "eros::R"), fields, times, bidx, rng,
+                     f"synthetic EROS-1-like B_E/R_E LMC schedule, {n_fields} fields, {years:g} yr from MJD {start_mjd:g}")
+
+
 _BUILDERS = {"ztf": lambda **kw: ztf_survey(**kw), "lsst": lambda **kw: lsst_survey(**kw),
              "ztf_gri": lambda **kw: ztf_gri_survey(**kw), "ps1": lambda **kw: ps1_survey(**kw),
              "atlas": lambda **kw: atlas_survey(**kw), "des": lambda **kw: des_survey(**kw),
-             "sdss": lambda **kw: sdss_survey(**kw)}
+             "sdss": lambda **kw: sdss_survey(**kw), "eros": lambda **kw: eros_survey(**kw)}
 
 
 def default_survey(name: str, start_mjd: float | None = None) -> Survey:
