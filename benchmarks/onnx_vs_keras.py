@@ -61,14 +61,12 @@ def main(argv=None) -> int:
     import tensorflow as tf
 
     import astrokeras as ak
-    from astrokeras.downstream import attach_head, build_head, predict_in_order
+    from _models import released_encoder_with_head
+    from astrokeras.downstream import predict_in_order
     from astrokeras.export import OnnxModel, export_onnx
 
     lcs = ak.datasets.load_bts()
-    encoder = ak.GRUEncoder.from_preset("classifier_ztf_lsst_full")
-    keras.utils.set_random_seed(0)
-    head = build_head(128, "classification", n_classes=4, hidden_units=(64,))
-    classifier = attach_head(encoder, head, class_names=["SN Ia", "SN II", "SN Ib/c", "other"])
+    encoder, classifier = released_encoder_with_head()
     tokens = encoder.preset_tokenizer.tokenize(lcs)
     singles = [ak.TokenizedLightCurves(tokens.values[tokens.offsets[i]:tokens.offsets[i + 1]],
                                        np.array([0, tokens.lengths[i]]), tokens.object_ids[i:i + 1]).padded()

@@ -76,17 +76,13 @@ def main(argv=None) -> int:
     parser.add_argument("--no-write", action="store_true")
     args = parser.parse_args(argv)
 
-    import keras
 
     import astrokeras as ak
-    from astrokeras.downstream import attach_head, build_head
+    from _models import released_encoder_with_head
     from astrokeras.streaming import StreamingScorer
 
     lcs = ak.datasets.load_bts()
-    encoder = ak.GRUEncoder.from_preset("classifier_ztf_lsst_full")
-    keras.utils.set_random_seed(0)
-    head = build_head(128, "classification", n_classes=4, hidden_units=(64,))
-    model = attach_head(encoder, head, class_names=["SN Ia", "SN II", "SN Ib/c", "other"])
+    encoder, model = released_encoder_with_head()
     tok = model.tokenizer
     preload, rounds, ids = _rounds(lcs, args.objects)
     alerts = len(rounds) * len(ids)
