@@ -111,6 +111,9 @@ def simulate_views(views=("ztf", "lsst"), n: int | None = None, classes=None, se
     counts = S._class_counts(n, classes)
     if "AGN" in counts and counts["AGN"]:
         raise ValueError("simulate_views supports the transient classes (not AGN)")
+    variables = [c for c in counts if counts[c] and c in S.VARIABLE_CLASSES]
+    if variables:
+        raise ValueError(f"simulate_views supports the transient classes, not the periodic variables {variables}")
     zr = S._check_range(redshift_range)
     if photometry not in ("forced", "alert"):
         raise ValueError(f"photometry must be 'forced' or 'alert', got {photometry!r}")
