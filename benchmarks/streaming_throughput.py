@@ -76,7 +76,6 @@ def main(argv=None) -> int:
     parser.add_argument("--no-write", action="store_true")
     args = parser.parse_args(argv)
 
-
     import astrokeras as ak
     from _models import released_encoder_with_head
     from astrokeras.streaming import StreamingScorer
