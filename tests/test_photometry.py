@@ -300,7 +300,6 @@ def test_ztf_fid_codes_are_mapped():
 
 
 def test_one_very_long_id_costs_no_fixed_width_array():
-    import time
     import tracemalloc
 
     n = 200_000
@@ -308,17 +307,14 @@ def test_one_very_long_id_costs_no_fixed_width_array():
     table = {"id": ids, "mjd": np.arange(n, dtype=float), "band": np.full(n, "ztfg", dtype=object),
              "flux": np.ones(n), "flux_err": np.ones(n)}
     tracemalloc.start()
-    t0 = time.perf_counter()
     try:
         lcs = LightCurves.from_table(table)
-        seconds = time.perf_counter() - t0
         peak_bytes = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
     assert len(lcs) == 5001 and lcs.object_ids[0] == "x" * 5000
-    # a fixed-width <U5000 array of 200k ids alone is 4 GB (the old code took 10 s)
+    # a fixed-width <U5000 array of 200k ids alone is 4 GB; memory, not time, is asserted (speed: benchmarks/)
     assert peak_bytes < 500e6, peak_bytes
-    assert seconds < 8.0, seconds
 
 
 def test_truncated_parquet_is_a_clear_error(tmp_path):
