@@ -68,6 +68,7 @@ AUROC 0.995 for the plain ZTF+LSST classifier, 0.964 contrastive, 0.991 adversar
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import json
 import os
@@ -121,6 +122,7 @@ class Config:
     max_val_alignment: int = 4000  # objects per survey used for the alignment metrics
     ztf_views: tuple[str, ...] = ("forced", "alerts")
     release_suffix: str = ""  # appended to the variant's name in saved_models/ ("_full" for --full)
+    data_parallel: bool = False  # build and fit inside astrokeras.distribute.data_parallel() (all GPUs/devices)
     lsst_views: tuple[str, ...] = ("forced",)
     # invariant variants: paired simulations (astrokeras.paired) of the presets' transient counts x
     # paired_scale, ZTF-detected and LSST-detected objects each seen through these views
@@ -232,6 +234,21 @@ def reference_inputs(models_dir: str) -> dict:
         return {"values": data["values"], "mask": data["mask"]}
 
 
+def _devices(config: Config):
+    """``data_parallel()`` when ``config.data_parallel``, else a no-op context (yields the replica count)."""
+    if not config.data_parallel:
+        return contextlib.nullcontext(1)
+    from astrokeras.distribute import data_parallel
+
+    return data_parallel()
+
+
+def _single_device(encoder, config: Config):
+    """The encoder to embed with and save: a plain copy after data-parallel training (a model built
+    under MirroredStrategy predicts per replica)."""
+    return ak.downstream.copy_encoder(encoder) if config.data_parallel else encoder
+
+
 def run_variant(variant: str, config: Config, workdir: str, train, val) -> dict:
     vdir = os.path.join(workdir, variant)
     spec = VARIANTS[variant]
@@ -240,15 +257,17 @@ def run_variant(variant: str, config: Config, workdir: str, train, val) -> dict:
     codes = pd.Categorical(train_v.metadata["label"], categories=list(ak.simulation.CLASSES)).codes
     class_weight = ak.class_weights(codes, len(ak.simulation.CLASSES)).tolist()
     ak.training.set_global_seed(config.seed)  # before any weight exists: same seed -> same initial weights
-    model = build_model(variant, class_weight)
-    t0 = time.perf_counter()
-    history = ak.training.pretrain(model, _dataset(train_v, config, True), _dataset(val_v, config, False),
-                                   epochs=config.epochs, patience=config.patience,
-                                   learning_rate=config.learning_rate, seed=config.seed, workdir=vdir,
-                                   monitor="val_class_loss" if spec["adversarial"] else "val_loss")
-    wall = time.perf_counter() - t0
+    with _devices(config):
+        model = build_model(variant, class_weight)
+        t0 = time.perf_counter()
+        history = ak.training.pretrain(model, _dataset(train_v, config, True), _dataset(val_v, config, False),
+                                       epochs=config.epochs, patience=config.patience,
+                                       learning_rate=config.learning_rate, seed=config.seed, workdir=vdir,
+                                       monitor="val_class_loss" if spec["adversarial"] else "val_loss")
+        wall = time.perf_counter() - t0
+        val_logs = model.evaluate(_dataset(val_v, config, False), return_dict=True, verbose=0)
     epochs_run = len(history.history["loss"])
-    val_logs = model.evaluate(_dataset(val_v, config, False), return_dict=True, verbose=0)
+    encoder = _single_device(model.encoder, config)
 
     # domain alignment on held-out ZTF + LSST objects (both surveys, whatever the training data)
     rng = np.random.default_rng(config.seed)
@@ -257,7 +276,7 @@ def run_variant(variant: str, config: Config, workdir: str, train, val) -> dict:
         ids = val.object_ids[val.metadata["survey"].to_numpy() == survey]
         picks.append(rng.choice(ids, size=min(len(ids), config.max_val_alignment), replace=False))
     align_set = val.subset(np.concatenate(picks))
-    z = ak.downstream.embed(model.encoder, align_set, ak.Tokenizer())
+    z = ak.downstream.embed(encoder, align_set, ak.Tokenizer())
     alignment = ak.alignment.alignment_report(z, align_set.metadata["survey"].to_numpy(),
                                               align_set.metadata["label"].to_numpy(), seed=config.seed,
                                               redshift=align_set.metadata["redshift"].to_numpy())
@@ -270,9 +289,9 @@ def run_variant(variant: str, config: Config, workdir: str, train, val) -> dict:
         **{f"alignment_{k}": float(v) for k, v in alignment.summary().items()},
     }
     ak.caching.atomic_write_text(os.path.join(vdir, "metrics.json"), json.dumps(metrics, indent=1))
-    ak.caching.atomic_write(os.path.join(vdir, "encoder.weights.h5"), model.encoder.save_weights)
+    ak.caching.atomic_write(os.path.join(vdir, "encoder.weights.h5"), encoder.save_weights)
     if config.release:
-        _release(model, variant, config, metrics)
+        _release(encoder, variant, config, metrics)
     return metrics
 
 
@@ -330,18 +349,21 @@ def run_invariant_variant(variant: str, config: Config, workdir: str) -> dict:
     class_weight = ak.class_weights(codes, len(ak.simulation.CLASSES)).tolist()
     ak.training.set_global_seed(config.seed)  # before any weight exists
     spec = VARIANTS[variant]
-    model = build_model(variant, class_weight, spec.get("invariance_weight", config.invariance_weight),
-                        spec.get("consistency_weight", config.consistency_weight))
-    t0 = time.perf_counter()
-    history = ak.training.pretrain(model, _paired_dataset(train, config, True), _paired_dataset(val, config, False),
-                                   epochs=config.epochs, patience=config.patience,
-                                   learning_rate=config.learning_rate, seed=config.seed, workdir=vdir)
-    wall = time.perf_counter() - t0
+    with _devices(config):
+        model = build_model(variant, class_weight, spec.get("invariance_weight", config.invariance_weight),
+                            spec.get("consistency_weight", config.consistency_weight))
+        t0 = time.perf_counter()
+        history = ak.training.pretrain(model, _paired_dataset(train, config, True),
+                                       _paired_dataset(val, config, False), epochs=config.epochs,
+                                       patience=config.patience, learning_rate=config.learning_rate,
+                                       seed=config.seed, workdir=vdir)
+        wall = time.perf_counter() - t0
+        val_logs = model.evaluate(_paired_dataset(val, config, False), return_dict=True, verbose=0)
     epochs_run = len(history.history["loss"])
-    val_logs = model.evaluate(_paired_dataset(val, config, False), return_dict=True, verbose=0)
+    encoder = _single_device(model.encoder, config)
     # alignment on the held-out objects' forced ZTF and LSST views (the same objects in both)
     align_set = val.subset(np.isin(val.metadata["view"].to_numpy(), ["ztf", "lsst"]))
-    z = ak.downstream.embed(model.encoder, align_set, ak.Tokenizer())
+    z = ak.downstream.embed(encoder, align_set, ak.Tokenizer())
     alignment = ak.alignment.alignment_report(z, align_set.metadata["survey"].to_numpy(),
                                               align_set.metadata["label"].to_numpy(), seed=config.seed,
                                               redshift=align_set.metadata["redshift"].to_numpy())
@@ -354,17 +376,16 @@ def run_invariant_variant(variant: str, config: Config, workdir: str) -> dict:
         **{f"alignment_{k}": float(v) for k, v in alignment.summary().items()},
     }
     ak.caching.atomic_write_text(os.path.join(vdir, "metrics.json"), json.dumps(metrics, indent=1))
-    ak.caching.atomic_write(os.path.join(vdir, "encoder.weights.h5"), model.encoder.save_weights)
+    ak.caching.atomic_write(os.path.join(vdir, "encoder.weights.h5"), encoder.save_weights)
     if config.release:
-        _release(model, variant, config, metrics)
+        _release(encoder, variant, config, metrics)
     return metrics
 
 
-def _release(model, variant: str, config: Config, metrics: dict) -> None:
+def _release(encoder, variant: str, config: Config, metrics: dict) -> None:
     os.makedirs(config.models_dir, exist_ok=True)
     name = f"{variant}{config.release_suffix}"
     path = os.path.join(config.models_dir, f"{name}.keras")
-    encoder = model.encoder
     encoder.save(path)
     ref = reference_inputs(config.models_dir)
     np.savez_compressed(os.path.join(config.models_dir, f"{name}.reference.npz"),
@@ -422,13 +443,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workdir", default=os.path.join("runs", "pretrain"))
     parser.add_argument("--release", action="store_true", help="write the encoders to saved_models/")
     parser.add_argument("--models-dir", default="saved_models")
+    parser.add_argument("--data-parallel", action="store_true",
+                        help="train on every GPU (else every CPU device) at once: tf.distribute.MirroredStrategy "
+                             "or keras.distribution.DataParallel (astrokeras.distribute)")
+    parser.add_argument("--virtual-cpu-devices", type=int, default=None,
+                        help="split the CPU into N TensorFlow devices first (to try --data-parallel without GPUs)")
     args = parser.parse_args(argv)
+    if args.virtual_cpu_devices:
+        from astrokeras.distribute import virtual_cpu_devices
+
+        virtual_cpu_devices(args.virtual_cpu_devices)
     variants = tuple(VARIANTS) if args.variant == "all" else tuple(args.variant.split(","))
     unknown = [v for v in variants if v not in VARIANTS]
     if unknown:
         parser.error(f"unknown variant {unknown[0]!r}; choose from {', '.join(VARIANTS)} or 'all'")
     overrides = {"seed": args.seed, "release": args.release, "models_dir": args.models_dir,
-                 "variants": variants}
+                 "variants": variants, "data_parallel": args.data_parallel}
     if args.scale is not None:
         overrides["scale"] = args.scale
     if args.epochs is not None:
