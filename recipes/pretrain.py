@@ -1,4 +1,4 @@
-"""Pretrain the paper's five encoders (and our sixth) on simulated ZTF/LSST light curves (Gupta et al. 2025, Sec. 3).
+"""Pretrain the paper's five encoders and our three variants on simulated ZTF/LSST light curves (Gupta et al. 2025, Sec. 3).
 
 Makes the released encoders used by every table (``saved_models/``):
 
