@@ -41,6 +41,7 @@ import time
 import numpy as np
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # this checkout's astrokeras, whatever is installed
 SECTION = "simulation"
 
 
