@@ -213,16 +213,6 @@ class StreamingScorer:
         channels = [self._wavelengths[band_code], rel_time, f_tok] + ([e_tok] if tok.include_flux_err else [])
         return np.stack(channels, axis=1).astype(np.float32)
 
-    def _check(self, lcs: LightCurves) -> None:
-        tok = self.tokenizer
-        bad = ~(np.isfinite(lcs.flux) & np.isfinite(lcs.time_mjd)
-                & (np.isfinite(lcs.flux_err) & (lcs.flux_err > 0) if tok.include_flux_err else True))
-        if bad.any():
-            i = int(np.flatnonzero(bad)[0])
-            raise LightCurveError(
-                f"object {lcs.object_id[i]!r}: non-finite time/flux{'/flux_err' if tok.include_flux_err else ''} "
-                f"or flux_err <= 0 ({int(bad.sum())} observations); call LightCurves.validate() to repair")
-
     # ------------------------------------------------------------------ update
     def update(self, data, *, survey: str | None = None, aliases=None) -> StreamingResult:
         """Add new observations of any number of objects; return their updated scores.
@@ -242,7 +232,7 @@ class StreamingScorer:
             RecomputeRequired: ``allow_recompute=False`` and an object needs its history re-embedded.
         """
         lcs = data if isinstance(data, LightCurves) else LightCurves.from_table(data, aliases=aliases, survey=survey)
-        self._check(lcs)
+        self.tokenizer.check_observations(lcs)
         L = int(self.tokenizer.max_length)
         ids = [str(o) for o in lcs.object_ids]
         states = self.store.load(ids)

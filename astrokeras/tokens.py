@@ -140,6 +140,17 @@ class Tokenizer:
     def get_config(self) -> dict:
         return dataclasses.asdict(self)
 
+    def check_observations(self, lcs: LightCurves) -> None:
+        """Raise :class:`LightCurveError` naming the first object with a non-finite time or flux (or,
+        when flux errors are a channel, a non-finite or non-positive error)."""
+        bad = ~(np.isfinite(lcs.flux) & np.isfinite(lcs.time_mjd)
+                & (np.isfinite(lcs.flux_err) & (lcs.flux_err > 0) if self.include_flux_err else True))
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            raise LightCurveError(
+                f"object {lcs.object_id[i]!r}: non-finite time/flux{'/flux_err' if self.include_flux_err else ''}"
+                f" or flux_err <= 0 ({int(bad.sum())} observations); call LightCurves.validate() to repair")
+
     def tokenize(self, light_curves: LightCurves) -> TokenizedLightCurves:
         """Tokens for every object. Raises :class:`LightCurveError` on empty curves or bad values.
 
@@ -152,13 +163,7 @@ class Tokenizer:
             raise LightCurveError(
                 f"object {lcs.object_ids[np.flatnonzero(lengths == 0)[0]]!r} has no observation; "
                 "call LightCurves.validate() to remove empty objects")
-        bad = ~(np.isfinite(lcs.flux) & np.isfinite(lcs.time_mjd)
-                & (np.isfinite(lcs.flux_err) & (lcs.flux_err > 0) if self.include_flux_err else True))
-        if bad.any():
-            i = int(np.flatnonzero(bad)[0])
-            raise LightCurveError(
-                f"object {lcs.object_id[i]!r}: non-finite time/flux{'/flux_err' if self.include_flux_err else ''}"
-                f" or flux_err <= 0 ({int(bad.sum())} observations); call LightCurves.validate() to repair")
+        self.check_observations(lcs)
 
         rows, new_lengths, n_truncated = self._window_rows(lcs)
         new_offsets = np.r_[0, np.cumsum(new_lengths)].astype(np.int64)

@@ -310,6 +310,14 @@ def _frame(lcs: ak.LightCurves, source: str, cfg: Config):
     return stats, (values[pos], mask[pos])
 
 
+def _quantity_table(table: pd.DataFrame) -> list[str]:
+    """Markdown rows of the per-class real-vs-simulated quantities (medians and KS statistic)."""
+    rows = ["| class | quantity | n real | n sim | median real | median sim | KS |", "|---|---|---|---|---|---|---|"]
+    rows += [f"| {r[1]} | {r.quantity} | {r.n_real} | {r.n_sim} | {r.median_real:.3f} | {r.median_sim:.3f} | "
+             f"{r.ks:.2f} |" for r in table.itertuples()]
+    return rows
+
+
 def run(cfg: Config, workdir: str) -> pd.DataFrame:
     os.makedirs(workdir, exist_ok=True)
     real_lcs = load_real(cfg)
@@ -347,13 +355,9 @@ def run(cfg: Config, workdir: str) -> pd.DataFrame:
              "- token statistics per class: " + "; ".join(f"{k} {v:.3f}" for k, v in per_class.items()), "",
              "What gives the simulation away (single-feature AUROC, max(a, 1-a)): "
              + ", ".join(f"{k} {v:.2f}" for k, v in giveaways[:8]), "",
-             "| class | quantity | n real | n sim | median real | median sim | KS |", "|---|---|---|---|---|---|---|"]
-    for r in table.itertuples():
-        lines.append(f"| {r[1]} | {r.quantity} | {r.n_real} | {r.n_sim} | {r.median_real:.3f} | "
-                     f"{r.median_sim:.3f} | {r.ks:.2f} |")
+             *_quantity_table(table)]
     lines += ["", "Plots: " + ", ".join(os.path.basename(p) for p in pngs)]
-    with open(os.path.join(workdir, "simulation_check.md"), "w") as fh:
-        fh.write("\n".join(lines) + "\n")
+    ak.caching.atomic_write_text(os.path.join(workdir, "simulation_check.md"), "\n".join(lines) + "\n")
     print("\n".join(lines))
     table.attrs.update(auroc=headline, auroc_summary=auroc_summary, auroc_tokens=auroc_tokens,
                        auroc_sequence=auroc_seq, auroc_groups=groups, auroc_per_class=per_class)
@@ -489,12 +493,8 @@ def run_eros(cfg: Config, workdir: str) -> dict:
              "- summary + token statistics per class: " + "; ".join(f"{k} {v:.3f}" for k, v in per_class.items()), "",
              "What gives the simulation away (single-feature AUROC): "
              + ", ".join(f"{k} {v:.2f}" for k, v in giveaways[:8]), "",
-             "| class | quantity | n real | n sim | median real | median sim | KS |", "|---|---|---|---|---|---|---|"]
-    for row in table.itertuples():
-        lines.append(f"| {row[1]} | {row.quantity} | {row.n_real} | {row.n_sim} | {row.median_real:.3f} | "
-                     f"{row.median_sim:.3f} | {row.ks:.2f} |")
-    with open(os.path.join(workdir, "simulation_check_eros.md"), "w") as fh:
-        fh.write("\n".join(lines) + "\n")
+             *_quantity_table(table)]
+    ak.caching.atomic_write_text(os.path.join(workdir, "simulation_check_eros.md"), "\n".join(lines) + "\n")
     print("\n".join(lines))
     return {"auroc": headline, "auroc_summary": auroc_summary, "auroc_tokens": auroc_tokens,
             "auroc_sequence": auroc_seq, "per_class": per_class, "table": table}
