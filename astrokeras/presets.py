@@ -59,6 +59,7 @@ SIDECAR_SCHEMA: dict[str, tuple[tuple[type, ...], bool]] = {
     "validation_metrics": ((dict,), False),
     "seed": ((int, type(None)), False),
     "data_scale": (_NUMBER, False),
+    "simulator_version": ((int, type(None)), False),
     "recipe": ((str,), False),
     "command": ((str,), False),
     "astrokeras_version": ((str,), False),

@@ -401,7 +401,7 @@ def _release(encoder, variant: str, config: Config, metrics: dict) -> None:
                       for s in VARIANTS[variant]["surveys"]],
         data_scale=config.paired_scale if VARIANTS[variant].get("invariant") and config.paired_scale else config.scale,
         seed=config.seed, validation_metrics=metrics, tokenizer=ak.Tokenizer().get_config(),
-        class_names=list(ak.simulation.CLASSES), surveys=list(SURVEYS),
+        simulator_version=ak.simulation.SIMULATOR_VERSION, class_names=list(ak.simulation.CLASSES), surveys=list(SURVEYS),
         photometry_views={"ztf": list(config.ztf_views), "lsst": list(config.lsst_views)})
 
 
