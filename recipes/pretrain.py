@@ -128,6 +128,7 @@ class Config:
     # paired_scale, ZTF-detected and LSST-detected objects each seen through these views
     # (PS1, ATLAS and DES are left out: recipes.cross_survey tests transfer to them)
     paired_scale: float | None = None  # None: scale
+    threads: int | None = None         # TensorFlow threads (None: TensorFlow's default)
     ztf_paired_views: tuple[str, ...] = ("ztf", "lsst", "ztf:g", "ztf:r", "ztf@0.5", "lsst:gri",
                                          "lsst@0.3", "ztf#alerts")
     lsst_paired_views: tuple[str, ...] = ("lsst", "lsst:gri", "lsst:riz", "lsst@0.3", "ztf#alerts")
@@ -395,6 +396,8 @@ def _release(encoder, variant: str, config: Config, metrics: dict) -> None:
     mode += f" --epochs {config.epochs}"
     if VARIANTS[variant].get("invariant") and config.paired_scale is not None:
         mode += f" --paired-scale {config.paired_scale:g}"
+    if config.threads:
+        mode += f" --threads {config.threads}"
     ak.presets.write_sidecar(
         path, recipe="recipes.pretrain", command=f"python -m astrofm recipes.pretrain --variant {variant} {mode} --release",
         data_presets=[f"{s}_pretrain" + (" (paired views, transients)" if VARIANTS[variant].get("invariant") else "")
@@ -448,7 +451,10 @@ def main(argv: list[str] | None = None) -> int:
                              "or keras.distribution.DataParallel (astrokeras.distribute)")
     parser.add_argument("--virtual-cpu-devices", type=int, default=None,
                         help="split the CPU into N TensorFlow devices first (to try --data-parallel without GPUs)")
+    parser.add_argument("--threads", type=int, default=None,
+                        help="TensorFlow threads (1 lets two pretraining runs share 2 cores ~2x faster than one run)")
     args = parser.parse_args(argv)
+    ak.training.limit_threads(args.threads)
     if args.virtual_cpu_devices:
         from astrokeras.distribute import virtual_cpu_devices
 
@@ -458,7 +464,7 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         parser.error(f"unknown variant {unknown[0]!r}; choose from {', '.join(VARIANTS)} or 'all'")
     overrides = {"seed": args.seed, "release": args.release, "models_dir": args.models_dir,
-                 "variants": variants, "data_parallel": args.data_parallel}
+                 "variants": variants, "data_parallel": args.data_parallel, "threads": args.threads}
     if args.scale is not None:
         overrides["scale"] = args.scale
     if args.epochs is not None:
