@@ -58,7 +58,7 @@ from astrokeras.learners import FeatureLearner, LatentLearner, SequenceLearner
 from astrokeras.progress import Progress
 from astrokeras.protocol import Task, run_anomaly, run_classification, run_regression, scenario_subset
 from astrokeras.results import RunLog, format_cell
-from astrokeras.tasks import (BTS_CLASSES, ENCODER_ROWS, EROS_CLASSES, FEATURE_ROW, SCRATCH_ROW, SIM_BANDS,
+from astrokeras.tasks import (BTS_CLASSES, ENCODER_ROWS, EROS_CLASSES, PREVIOUS_ENCODER_ROWS, encoder_row, FEATURE_ROW, SCRATCH_ROW, SIM_BANDS,
                               BTSSplit, bts_split)
 
 SCENARIOS = ("Lim.", "Full")
@@ -83,6 +83,8 @@ HEADLINE = [col(CLASS, "Lim."), col(CLASS, "Full"), col(ZMSE, "Full"), col(ANOM,
 @dataclasses.dataclass(frozen=True)
 class Config:
     encoders: tuple[str, ...] = tuple(ENCODER_ROWS)
+    # earlier releases evaluated beside the current ones (rows only: never dev-selected); missing ones are skipped
+    previous_encoders: tuple[str, ...] = tuple(PREVIOUS_ENCODER_ROWS)
     models_dir: str | None = None           # default: $ASTROKERAS_MODELS or saved_models/
     data_home: str | None = None            # default: $ASTROKERAS_DATA
     tasks: tuple[str, ...] = ("bts", "eros", "sim")
@@ -238,6 +240,9 @@ def run(config: Config, workdir: str) -> pd.DataFrame:
     if missing:
         notes.append(f"released encoders not found (rows skipped): {', '.join(missing)}; make them with "
                      "`python -m astrofm recipes.pretrain --variant all --release`.")
+    previous = [e for e in config.previous_encoders if e in available and e not in encoders]
+    if previous:
+        notes.append(f"previous releases shown beside the current ones (never dev-selected): {', '.join(previous)}.")
     if config.features and not _has_light_curve():
         notes.append("feature baseline skipped: the light-curve package is missing.")
         config = dataclasses.replace(config, features=False)
@@ -249,7 +254,7 @@ def run(config: Config, workdir: str) -> pd.DataFrame:
     splits = ({s: bts_split(data.bts, s, config.test_fraction, config.dev_fraction, config.anomaly_test_fraction)
                for s in config.split_seeds} if data.bts is not None else {})
     frozen_seeds = lambda s: config.seeds if s == 0 else config.other_split_seeds  # noqa: E731
-    stages = ([SCRATCH_ROW] if config.scratch else []) + [ENCODER_ROWS.get(e, e) for e in encoders] \
+    stages = ([SCRATCH_ROW] if config.scratch else []) + [encoder_row(e) for e in encoders + previous] \
         + (["features"] if config.features else []) \
         + (["hybrid"] if config.features and config.hybrid and encoders else []) + (["EROS fine-tuning"] if encoders else [])
     progress = Progress(stages, name="table1")
@@ -280,9 +285,9 @@ def run(config: Config, workdir: str) -> pd.DataFrame:
                                                                          **seq_kw), data, config.scratch_seeds, choices)
         timed(SCRATCH_ROW, scratch)
 
-    for name in encoders:
+    for name in encoders + previous:
         def frozen(name=name):
-            row = ENCODER_ROWS.get(name, name)
+            row = encoder_row(name)
             encoder = ak.load_encoder(name, config.models_dir)
             enc_sha[name] = ak.presets.encoder_info(name, config.models_dir).get("sha256")
             tokenizers[name] = ds.tokenizer_for(name, config.models_dir)
@@ -295,7 +300,7 @@ def run(config: Config, workdir: str) -> pd.DataFrame:
                 latents[(name, f"sim_{survey}")] = ds.embed(encoder, lcs, tokenizers[name])
             evaluate_sim(log, row, lambda s: LatentLearner(latents[(name, f"sim_{s}")], **head_kw), data,
                          config.sim_seeds, choices)
-        timed(ENCODER_ROWS.get(name, name), frozen)
+        timed(encoder_row(name), frozen)
 
     # the encoder chosen on dev: best mean dev BTS class AUROC (Full) on the fixed split
     selected = config.selected_encoder if config.selected_encoder in encoders else _select_on_dev(log, encoders)
@@ -320,7 +325,7 @@ def run(config: Config, workdir: str) -> pd.DataFrame:
         timed("features", features)
     hybrid = None
     if config.features and config.hybrid and selected:
-        hybrid = hybrid_row(ENCODER_ROWS.get(selected, selected))
+        hybrid = hybrid_row(encoder_row(selected))
 
         def hybrid_fn():
             if data.bts is not None:
@@ -340,7 +345,7 @@ def run(config: Config, workdir: str) -> pd.DataFrame:
                 encoder = ak.load_encoder(name, config.models_dir)
                 learner = SequenceLearner(data.eros, lambda enc=encoder: ds.copy_encoder(enc), tokenizers[name], "gru",
                                           **seq_kw)
-                evaluate_eros(log, ENCODER_ROWS.get(name, name), learner, data.eros_task, config, config.eros_seeds,
+                evaluate_eros(log, encoder_row(name), learner, data.eros_task, config, config.eros_seeds,
                               choices)
         timed("EROS fine-tuning", eros_ft)
 
@@ -348,7 +353,7 @@ def run(config: Config, workdir: str) -> pd.DataFrame:
         if stage not in timings:
             progress.skip(stage, "nothing to run")
     progress.finish()
-    rows = ([SCRATCH_ROW] if config.scratch else []) + [ENCODER_ROWS.get(e, e) for e in encoders] \
+    rows = ([SCRATCH_ROW] if config.scratch else []) + [encoder_row(e) for e in encoders + previous] \
         + ([FEATURE_ROW] if config.features else []) + ([hybrid] if hybrid else [])
     wall = time.perf_counter() - t_start
     notes += _protocol_notes(config)
@@ -363,7 +368,7 @@ def _select_on_dev(log: RunLog, encoders) -> str | None:
     df = df[df["split"] == 0]
     for column, sign in ((col(CLASS, "Full"), 1.0), ("Sim ZTF z MSE", -1.0)):
         part = df[df["column"] == column]
-        scores = {n: sign * part[part["row"] == ENCODER_ROWS.get(n, n)]["dev_value"].mean() for n in encoders}
+        scores = {n: sign * part[part["row"] == encoder_row(n)]["dev_value"].mean() for n in encoders}
         scores = {k: v for k, v in scores.items() if np.isfinite(v)}
         if scores:
             return max(scores, key=scores.get)
@@ -413,6 +418,8 @@ def headline_table(summary: pd.DataFrame, rows, columns, split_view: bool = Fals
 def comparison_pairs(rows: list[str], selected_row: str | None, hybrid: str | None) -> list[tuple[str, str]]:
     enc_rows = [r for r in rows if r in ENCODER_ROWS.values()]
     pairs = [(r, FEATURE_ROW) for r in enc_rows] + [(r, SCRATCH_ROW) for r in enc_rows]
+    # each retrained encoder against its previous release (same variant, same size; simulator v2 - v1)
+    pairs += [(encoder_row(old[: -len("_sim1")]), row) for old, row in PREVIOUS_ENCODER_ROWS.items()]
     base = ENCODER_ROWS["classifier_ztf_lsst"]
     for other in ("contrastive_ztf_lsst", "adversarial_ztf_lsst", "contrastive_adversarial_ztf_lsst",
                   "adversarial_confusion_ztf_lsst", "classifier_ztf"):
@@ -430,7 +437,7 @@ def write_outputs(log, rows, selected, choices, notes, data, enc_sha, config, wo
     from astrokeras.results import provenance, write_table
 
     summary = log.summary()
-    selected_row = ENCODER_ROWS.get(selected, selected) if selected else None
+    selected_row = encoder_row(selected) if selected else None
     hybrid = next((r for r in rows if r.startswith("Features + latent")), None)
     columns = [c for c in COLUMNS if c in set(summary["column"])]
     table = headline_table(summary, rows, columns)
@@ -465,7 +472,7 @@ def _print_console(table: pd.DataFrame, notes, workdir) -> None:
     """Models as rows, the headline columns, within 120 characters."""
     cols = [c for c in HEADLINE if c in table.columns]
     short = {CLASS: "class", ZMSE: "z MSE×1e3", ANOM: "anomaly", EROS: "EROS-1"}
-    names = {v: k for k, v in ENCODER_ROWS.items()}
+    names = {v: k for k, v in {**ENCODER_ROWS, **PREVIOUS_ENCODER_ROWS}.items()}
     lines = []
     header = f"{'model':<25}" + "".join(f"{short[c.split(' (')[0]] + ' (' + c.split(' (')[1]:<18}" for c in cols)
     lines.append(header)

@@ -186,3 +186,16 @@ def test_figures_recipe_real_data(tiny_models_dir, tmp_path, data_home):
     assert set(early["model"]) == {"Classifier (ZTF only)", "Features + HistGradientBoosting"}
     assert early["macro_auroc"].between(0, 1).all()
     assert (tmp_path / "roc_bts.png").exists() and (tmp_path / "early_classification.md").exists()
+
+
+def test_previous_releases_are_rows_compared_with_their_retrained_versions():
+    from astrokeras.tasks import ENCODER_ROWS, FEATURE_ROW, PREVIOUS_ENCODER_ROWS, encoder_row
+
+    assert encoder_row("contrastive_ztf_lsst_sim1") == "Classifier + Contrastive [simulator v1]"
+    assert encoder_row("my_encoder") == "my_encoder"
+    assert not any(name.endswith("_full_sim1") for name in PREVIOUS_ENCODER_ROWS)
+    rows = [ENCODER_ROWS["contrastive_ztf_lsst"], PREVIOUS_ENCODER_ROWS["contrastive_ztf_lsst_sim1"], FEATURE_ROW]
+    pairs = table1.comparison_pairs(rows, ENCODER_ROWS["contrastive_ztf_lsst"], None)
+    assert (rows[0], rows[1]) in pairs                     # retrained - previous, paired on the same objects
+    assert (rows[0], FEATURE_ROW) in pairs and (rows[1], FEATURE_ROW) not in pairs
+    assert table1.get_config(quick=True).previous_encoders == tuple(PREVIOUS_ENCODER_ROWS)
