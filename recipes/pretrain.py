@@ -96,8 +96,18 @@ VARIANTS: dict[str, dict] = {
     # its control: the same paired data and batches, cross entropy only (isolates the objective)
     "classifier_paired_ztf_lsst": {"surveys": ("ztf", "lsst"), "contrastive": False, "adversarial": False,
                                    "invariant": True, "invariance_weight": 0.0, "consistency_weight": 0.0},
+    # beyond the paper: the 8 transient classes plus the 7 simulated periodic-variable classes
+    # (ZTF-, LSST- and EROS-like cadences; astrokeras.simulation.variables), for variable-star domains
+    "classifier_variables_ztf_lsst": {"surveys": ("ztf", "lsst"), "contrastive": False, "adversarial": False,
+                                      "variables": ("ztf_variables", "lsst_variables", "eros_variables")},
 }
-PAPER_VARIANTS = tuple(v for v in VARIANTS if "confusion" not in v and not VARIANTS[v].get("invariant"))
+PAPER_VARIANTS = tuple(v for v in VARIANTS if "confusion" not in v and not VARIANTS[v].get("invariant")
+                       and not VARIANTS[v].get("variables"))
+
+
+def variant_classes(variant: str) -> tuple[str, ...]:
+    """The classes a variant's head predicts: the 8 transients, plus the variables when it trains on them."""
+    return ak.simulation.ALL_CLASSES if VARIANTS[variant].get("variables") else ak.simulation.CLASSES
 #: How each survey's simulated forced photometry is shown to the encoder: "forced" (every visit),
 #: "alerts" (detections at S/N >= 5 only, what an alert stream such as the ZTF BTS light curves
 #: delivers) or both (each object twice, one copy per view).
@@ -187,6 +197,9 @@ def photometry_views(lcs: ak.LightCurves, config: Config) -> ak.LightCurves:
         if "alerts" in views:
             alerts = part.detections(snr=5.0, min_detections=2)
             parts.append(_suffixed(alerts, "#alerts") if "forced" in views else alerts)
+    other = ~np.isin(lcs.metadata["survey"].to_numpy(), ["ztf", "lsst"])
+    if other.any():  # e.g. EROS-like simulated variables: every visit
+        parts.append(lcs.subset(other))
     return ak.LightCurves.concat(parts)
 
 
@@ -198,10 +211,12 @@ def _suffixed(lcs: ak.LightCurves, suffix: str) -> ak.LightCurves:
     return ak.LightCurves.from_table(photometry, metadata=metadata)
 
 
-def _dataset(lcs, config, shuffle):
+def _dataset(lcs, config, shuffle, classes=None):
+    # survey labels feed only the adversarial heads (ZTF vs LSST); other surveys (EROS-like variables) come after
+    surveys = list(SURVEYS) + sorted(set(lcs.metadata["survey"].astype(str)) - set(SURVEYS))
     return ak.pipeline.dataset_from_light_curves(
         lcs, ak.Tokenizer(), label_columns={"class": "label", "survey": "survey"},
-        class_names={"class": list(ak.simulation.CLASSES), "survey": list(SURVEYS)},
+        class_names={"class": list(classes or ak.simulation.CLASSES), "survey": surveys},
         batch_size=config.batch_size, shuffle=shuffle, seed=config.seed)
 
 
@@ -209,7 +224,7 @@ def build_model(variant: str, class_weight=None, invariance_weight: float = 1.0,
     """The task model of a variant, around a fresh paper-size :class:`GRUEncoder`."""
     spec = VARIANTS[variant]
     encoder = ak.GRUEncoder(n_features=3, name="gru_encoder")
-    n_classes = len(ak.simulation.CLASSES)
+    n_classes = len(variant_classes(variant))
     if spec.get("invariant"):
         return ak.InvariantClassifier(encoder, n_classes=n_classes, invariance_weight=invariance_weight,
                                       consistency_weight=consistency_weight, class_weight=class_weight, name=variant)
@@ -255,18 +270,23 @@ def run_variant(variant: str, config: Config, workdir: str, train, val) -> dict:
     spec = VARIANTS[variant]
     keep = lambda lcs: lcs.subset(np.isin(lcs.metadata["survey"].to_numpy(), spec["surveys"]))  # noqa: E731
     train_v, val_v = photometry_views(keep(train), config), photometry_views(keep(val), config)
-    codes = pd.Categorical(train_v.metadata["label"], categories=list(ak.simulation.CLASSES)).codes
-    class_weight = ak.class_weights(codes, len(ak.simulation.CLASSES)).tolist()
+    if spec.get("variables"):
+        var_train, var_val = _split(_simulate_variables(spec["variables"], config, workdir), config)
+        train_v = ak.LightCurves.concat([train_v, photometry_views(var_train, config)])
+        val_v = ak.LightCurves.concat([val_v, photometry_views(var_val, config)])
+    classes = variant_classes(variant)
+    codes = pd.Categorical(train_v.metadata["label"], categories=list(classes)).codes
+    class_weight = ak.class_weights(codes, len(classes)).tolist()
     ak.training.set_global_seed(config.seed)  # before any weight exists: same seed -> same initial weights
     with _devices(config):
         model = build_model(variant, class_weight)
         t0 = time.perf_counter()
-        history = ak.training.pretrain(model, _dataset(train_v, config, True), _dataset(val_v, config, False),
-                                       epochs=config.epochs, patience=config.patience,
+        history = ak.training.pretrain(model, _dataset(train_v, config, True, classes),
+                                       _dataset(val_v, config, False, classes), epochs=config.epochs, patience=config.patience,
                                        learning_rate=config.learning_rate, seed=config.seed, workdir=vdir,
                                        monitor="val_class_loss" if spec["adversarial"] else "val_loss")
         wall = time.perf_counter() - t0
-        val_logs = model.evaluate(_dataset(val_v, config, False), return_dict=True, verbose=0)
+        val_logs = model.evaluate(_dataset(val_v, config, False, classes), return_dict=True, verbose=0)
     epochs_run = len(history.history["loss"])
     encoder = _single_device(model.encoder, config)
 
@@ -294,6 +314,20 @@ def run_variant(variant: str, config: Config, workdir: str, train, val) -> dict:
     if config.release:
         _release(encoder, variant, config, metrics)
     return metrics
+
+
+def _simulate_variables(presets: tuple[str, ...], config: Config, workdir: str) -> ak.LightCurves:
+    """The periodic-variable presets at full size (scale does not apply: they are small), cached."""
+    parts = []
+    for name in presets:
+        def build(name=name):
+            t0 = time.perf_counter()
+            lcs = ak.simulate_preset(name, n_jobs=config.n_jobs)
+            print(f"simulated {name}: {len(lcs)} light curves in {time.perf_counter() - t0:.1f} s")
+            return lcs
+
+        parts.append(ak.caching.cached_light_curves(os.path.join(workdir, "data"), name, {"preset": name}, build))
+    return ak.LightCurves.concat(parts)
 
 
 def _simulate_paired(config: Config, workdir: str) -> ak.LightCurves:
@@ -401,10 +435,10 @@ def _release(encoder, variant: str, config: Config, metrics: dict) -> None:
     ak.presets.write_sidecar(
         path, recipe="recipes.pretrain", command=f"python -m astrofm recipes.pretrain --variant {variant} {mode} --release",
         data_presets=[f"{s}_pretrain" + (" (paired views, transients)" if VARIANTS[variant].get("invariant") else "")
-                      for s in VARIANTS[variant]["surveys"]],
+                      for s in VARIANTS[variant]["surveys"]] + list(VARIANTS[variant].get("variables", ())),
         data_scale=config.paired_scale if VARIANTS[variant].get("invariant") and config.paired_scale else config.scale,
         seed=config.seed, validation_metrics=metrics, tokenizer=ak.Tokenizer().get_config(),
-        simulator_version=ak.simulation.SIMULATOR_VERSION, class_names=list(ak.simulation.CLASSES), surveys=list(SURVEYS),
+        simulator_version=ak.simulation.SIMULATOR_VERSION, class_names=list(variant_classes(variant)), surveys=list(SURVEYS),
         photometry_views={"ztf": list(config.ztf_views), "lsst": list(config.lsst_views)})
 
 

@@ -416,7 +416,8 @@ def headline_table(summary: pd.DataFrame, rows, columns, split_view: bool = Fals
 
 
 def comparison_pairs(rows: list[str], selected_row: str | None, hybrid: str | None) -> list[tuple[str, str]]:
-    enc_rows = [r for r in rows if r in ENCODER_ROWS.values()]
+    enc_rows = [r for r in rows if r not in (SCRATCH_ROW, FEATURE_ROW, hybrid)
+                and r not in PREVIOUS_ENCODER_ROWS.values()]
     pairs = [(r, FEATURE_ROW) for r in enc_rows] + [(r, SCRATCH_ROW) for r in enc_rows]
     # each retrained encoder against its previous release (same variant, same size; simulator v2 - v1)
     pairs += [(encoder_row(old[: -len("_sim1")]), row) for old, row in PREVIOUS_ENCODER_ROWS.items()]
@@ -501,6 +502,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--models-dir", default=None, help="released encoders (default: saved_models/)")
     parser.add_argument("--data-home", default=None, help="real data (default: $ASTROKERAS_DATA)")
     parser.add_argument("--tasks", default=None, help="comma-separated subset of bts,eros,sim (default: all)")
+    parser.add_argument("--encoders", default=None,
+                        help="comma-separated released encoders to evaluate (default: the table's rows and their "
+                             "previous releases; given, previous releases are left out)")
+    parser.add_argument("--eros-encoders", default=None,
+                        help="comma-separated encoders fine-tuned on EROS-1 (default: the dev-selected one)")
     parser.add_argument("--selected-encoder", default=None,
                         help="encoder for EROS fine-tuning and the hybrid when BTS is not among --tasks")
     parser.add_argument("--sequence-seeds", type=int, default=None,
@@ -515,6 +521,10 @@ def main(argv: list[str] | None = None) -> int:
         overrides["tasks"] = tuple(t.strip() for t in args.tasks.split(","))
     if args.sequence_seeds:
         overrides["scratch_seeds"] = overrides["eros_seeds"] = tuple(range(args.sequence_seeds))
+    if args.encoders:
+        overrides.update(encoders=tuple(e.strip() for e in args.encoders.split(",")), previous_encoders=())
+    if args.eros_encoders:
+        overrides["eros_encoders"] = tuple(e.strip() for e in args.eros_encoders.split(","))
     config = get_config(quick=not args.full, **overrides)
     run(config, args.workdir or os.path.join("runs", "table1" if not args.full else "table1_full"))
     return 0

@@ -103,3 +103,16 @@ def test_pretrain_data_parallel_on_two_virtual_cpus_matches_one_device(tmp_path)
     np.testing.assert_allclose(hist["two"]["loss"], hist["one"]["loss"], rtol=0.02)
     np.testing.assert_allclose(hist["two"]["val_loss"], hist["one"]["val_loss"], rtol=0.02)
     assert hist["two"]["loss"][1] < hist["two"]["loss"][0]
+
+
+def test_variables_variant_predicts_transients_and_variables_and_keeps_eros_curves():
+    from astrokeras.simulation import ALL_CLASSES, CLASSES
+
+    assert pretrain.variant_classes("classifier_variables_ztf_lsst") == ALL_CLASSES
+    assert pretrain.variant_classes("classifier_ztf_lsst") == CLASSES
+    assert "classifier_variables_ztf_lsst" not in pretrain.PAPER_VARIANTS
+    eros = ak.simulate_preset("eros_variables", scale=0.01)
+    views = pretrain.photometry_views(eros, pretrain.get_config())
+    assert len(views) == len(eros) and set(views.metadata["survey"]) == {"eros"}   # every visit, no alert view
+    model = pretrain.build_model("classifier_variables_ztf_lsst")
+    assert model.get_config()["n_classes"] == len(ALL_CLASSES)

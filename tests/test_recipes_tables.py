@@ -98,6 +98,9 @@ def test_table1_main_parses_arguments(monkeypatch):
     assert table1.main(["--full", "--workdir", "w", "--models-dir", "m"]) == 0
     assert seen["workdir"] == "w" and seen["config"].models_dir == "m"
     assert not seen["config"].quick and seen["config"].seeds == (0, 1, 2, 3, 4)
+    assert table1.main(["--tasks", "eros", "--encoders", "a,b", "--eros-encoders", "b"]) == 0
+    assert seen["config"].encoders == ("a", "b") and seen["config"].previous_encoders == ()
+    assert seen["config"].eros_encoders == ("b",) and seen["config"].tasks == ("eros",)
 
 
 def test_table2_rows(tiny_models_dir, tmp_path):
