@@ -103,6 +103,39 @@ def runtime_line(folder: str, log_path: str | None) -> str:
     return text + f" (`{command}`).\n"
 
 
+#: the quick released encoders whose sidecars make the pretraining table (current, then previous release)
+PRETRAIN_VARIANTS = ("classifier_ztf", "classifier_ztf_lsst", "contrastive_ztf_lsst", "adversarial_ztf_lsst",
+                     "contrastive_adversarial_ztf_lsst", "adversarial_confusion_ztf_lsst")
+
+
+def pretrain_summary(models_dir: str, results_dir: str = RESULTS) -> str:
+    """``pretrain_quick/summary.md``: the validation and alignment metrics recorded in the sidecars of
+    the quick released encoders (``saved_models/*.json``, committed) and of their previous releases
+    (``NAME_sim1``), one row each; returns the Markdown."""
+    rows = []
+    for variant in PRETRAIN_VARIANTS:
+        for name in (variant, f"{variant}_sim1"):
+            path = os.path.join(models_dir, f"{name}.json")
+            if not os.path.exists(path):
+                continue
+            with open(path) as fh:
+                info = json.load(fh)
+            m = info.get("validation_metrics", {})
+            get = lambda key, fmt="{:.3f}": fmt.format(m[key]) if key in m else "—"  # noqa: E731
+            rows.append({"encoder": name, "simulator": f"v{info.get('simulator_version', 1)}",
+                         "train curves": get("n_train", "{:,}"), "epochs": get("epochs_run", "{:d}"),
+                         "val accuracy": get("val_accuracy"), "survey-probe AUROC": get("alignment_probe_auroc"),
+                         "redshift-matched probe AUROC": get("alignment_probe_auroc_matched"),
+                         "kNN survey mixing": get("alignment_knn_mixing"), "MMD²": get("alignment_mmd2"),
+                         "train curves/s": get("train_curves_per_s", "{:,.0f}"),
+                         "train min": "{:.1f}".format(m["train_wall_s"] / 60) if "train_wall_s" in m else "—"})
+    text = markdown_table(pd.DataFrame(rows).set_index("encoder")) if rows else "(no released quick encoders)\n"
+    dest = os.path.join(results_dir, "pretrain_quick")
+    os.makedirs(dest, exist_ok=True)
+    atomic_write_text(os.path.join(dest, "summary.md"), text)
+    return text
+
+
 def publish_run(run_dir: str, name: str, results_dir: str = RESULTS) -> str:
     """Copy the result files of ``run_dir`` to ``results_dir/name``; write ``readme_headline.md``."""
     dest = os.path.join(results_dir, name)
@@ -138,6 +171,8 @@ def main(argv: list[str] | None = None) -> int:
         stale = [f"{path}: {name}" for path in MARKDOWN_FILES for name in update_markdown_blocks(path, RESULTS, check=True)]
         print("\n".join(stale) if stale else "README blocks are current")
         return 1 if stale else 0
+    print(f"pretraining summary from the sidecars -> {os.path.join(RESULTS, 'pretrain_quick', 'summary.md')}")
+    pretrain_summary(os.path.join(ROOT, "saved_models"))
     for runs in args.runs:
         for run_name, name in RUNS.items():
             folder = os.path.join(runs, run_name)
