@@ -48,3 +48,12 @@ def test_markdown_blocks_are_replaced_from_files(tmp_path):
     assert update_markdown_blocks(str(md), str(tmp_path / "res")) == ["t.md"]
     assert md.read_text() == "intro\n<!-- results:t.md -->\n| a |\n|---|\n| 1 |\n<!-- /results:t.md -->\nend\n"
     assert update_markdown_blocks(str(md), str(tmp_path / "res"), check=True) == []
+
+
+def test_pretraining_table_matches_the_released_sidecars(tmp_path):
+    """recipes/results/pretrain_quick/summary.md is what the committed sidecars say (re-publish after a release)."""
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    text = publish.pretrain_summary(os.path.join(root, "saved_models"), str(tmp_path))
+    with open(os.path.join(root, "recipes", "results", "pretrain_quick", "summary.md"), encoding="utf-8") as fh:
+        assert fh.read() == text
+    assert "classifier_ztf_lsst_sim1" in text and text.count("\n") >= 2 + 2 * len(publish.PRETRAIN_VARIANTS)
