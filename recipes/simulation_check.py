@@ -27,6 +27,16 @@ schedule, which any synthetic one fails to reproduce: AUROC 1.0 with the default
 skewness, errors, Lomb-Scargle period) and tokens; prints
 ``Real-vs-simulated discriminator AUROC (EROS-1): X`` and writes ``simulation_check_eros.md``.
 
+**Empirical cadence** (``run_bts_empirical``): the real BTS objects outside the training split of
+``astrokeras.tasks.bts_split(seed=0)`` against the engine of the opt-in ``ztf_bts_empirical`` preset
+(simulated objects observed at the detection times of training-split objects of their class,
+:mod:`astrokeras.simulation.empirical`); prints
+``Real-vs-simulated discriminator AUROC (ztf_bts_empirical, held-out BTS): X``.
+
+Results: ``summary.csv``, ``per_class.csv``, ``quantities.csv``, ``readme_block.md`` and
+``provenance.json`` in ``recipes/results/simulation_check`` (``_full`` with ``--full``; atomic writes),
+and the ``recipes/README.md`` block regenerated from them.
+
 Command:  ``python -m astrofm recipes.simulation_check --workdir runs/simcheck [--full] [--seed 0]``
 Needs ``$ASTROKERAS_DATA/ztf_bts_antares``, ``sim_blocks`` and ``eros1_ramp``. Runtime: ~2 min (quick), ~6 min (full).
 The numbers of the last run are in the Markdown file it writes.

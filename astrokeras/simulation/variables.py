@@ -35,9 +35,10 @@ RR Lyrae ab       P ~ N(0.576, 0.07) d (OGLE-III LMC, Soszynski et al. 2009, AcA
                   22.046 log P - 30.876 (log P)^2 (Cacciari et al. 2005, AJ 129, 267) + N(0, 0.12);
                   R21 ~ 0.48, R31 ~ 0.32, phi21 ~ 4.0, phi31 ~ 2.0 (V band, Jurcsik & Kovacs 1996,
                   A&A 312, 111, converted to cosines), mild scatter.
-RR Lyrae c        P ~ N(0.337, 0.04) d (OGLE-III LMC mean RRc period, Soszynski et al. 2009, abstract); PL as RRab with the fundamentalised
-                  period log P_F = log P + 0.127 (Catelan 2004); a_V ~ N(0.45, 0.08); nearly
-                  sinusoidal: R21 ~ 0.15, R31 ~ 0.07, phi21 ~ 4.7, phi31 ~ 3.2 (approximate).
+RR Lyrae c        P ~ N(0.337, 0.04) d (OGLE-III LMC mean RRc period, Soszynski et al. 2009, AcA
+                  59, 1, abstract); PL as RRab with the fundamentalised period log P_F = log P + 0.127
+                  (Catelan 2004); a_V ~ N(0.45, 0.08); nearly sinusoidal: R21 ~ 0.15, R31 ~ 0.07,
+                  phi21 ~ 4.7, phi31 ~ 3.2 (approximate).
 Cepheid           classical; 60 % fundamental mode, log P ~ N(0.55, 0.22) in [0, 1.8], 40 % first
                   overtone, log P ~ N(0.25, 0.17) in [-0.4, 0.8] (OGLE-III LMC: 1848 F, 1228 1O,
                   median F period 3.7 d; Soszynski et al. 2008, AcA 58, 163); Leavitt law from HST
@@ -71,6 +72,18 @@ delta Scuti       log P ~ N(-1.1, 0.2) in [-1.6, -0.6] d; M_V = -2.89 log P - 1.
                   AJ 142, 110); (V - I)_0 ~ N(0.3, 0.08); a_V log-uniform 0.05-0.8 (detectable,
                   HADS-like); R21 ~ 0.25, phi21 ~ 4.1.
 ================  ===========================================================================
+
+Checked against the sources' own text (abstracts / catalogue pages): Catelan et al. 2004 M_I and M_V
+(astro-ph/0406067; the code keeps four digits where the abstract rounds to three), Whitelock et al.
+2008 (slope -3.51, Galactic zero point -7.25; LMC -7.15 at mu = 18.39, i.e. -7.24 at 18.477),
+OGLE-III LMC RR Lyrae mean periods 0.576 / 0.337 d and counts (17,693 RRab, 4,958 RRc; Soszynski et
+al. 2009; 0.339 d was the OGLE-II *modal* RRc period, corrected), OGLE-III LMC Cepheid counts (1,848
+F, 1,228 1O; Soszynski et al. 2008; 1849/1238 corrected), Rucinski & Duerbeck 1997's form and range
+(M_V(log P, (B-V)_0), 0.26 < (B-V)_0 < 1.14, 0.24 < P < 1.15 d). Not found in a searchable source
+(kept as typed, consistent with other evidence): Benedict et al. 2007's coefficients (they reproduce
+OGLE-III LMC Cepheid V, I at log P = 0.5 to 0.04 mag at mu = 18.477), the W UMa coefficients,
+McNamara 2011's delta Scuti relation, the Cacciari et al. 2005 Bailey relation and the
+Jurcsik & Kovacs Fourier parameters (approximate values), and the amplitude ratios.
 
 Distances: in the EROS-like survey every star is in the LMC (mu = 18.477, Pietrzynski et al. 2019,
 Nature 567, 200, plus a 0.05 mag depth scatter; E(B-V) ~ N(0.08, 0.03)). In the Galactic surveys
@@ -321,7 +334,7 @@ def _detached_binaries(rng: np.random.Generator, n: int) -> dict:
     ``cos i < 0.95 (r1 + r2)``) and both stars inside their Roche lobes (Eggleton 1983); the eclipse
     probability ``~ P^(-2/3)`` shifts the eclipsing population to short periods (median ~1.4 d;
     EROS-1 binaries: 1.5 d)."""
-    keys = ("period_days", "t1", "t2", "r1", "r2", "cos_i", "mv1", "mv2")
+    keys = ("period_days", "t1", "t2", "r1", "r2", "cos_i", "mass_ratio", "mv1", "mv2")
     got = {k: [] for k in keys}
     have = 0
     while have < n:
@@ -339,7 +352,7 @@ def _detached_binaries(rng: np.random.Generator, n: int) -> dict:
         mv1 = np.interp(t1, _MS_TEFF, _MS_MV) + 0.3 * rng.standard_normal(m)
         mv2 = np.interp(t2, _MS_TEFF, _MS_MV) + 0.3 * rng.standard_normal(m)
         ok = (cos_i < 0.95 * (r1 + r2)) & (r1 < _roche_radius(1 / q)) & (r2 < _roche_radius(q))
-        for k, v in zip(keys, (period, t1, t2, r1, r2, cos_i, mv1, mv2)):
+        for k, v in zip(keys, (period, t1, t2, r1, r2, cos_i, q, mv1, mv2)):
             got[k].append(v[ok])
         have += int(ok.sum())
     d = {k: np.concatenate(v)[:n] for k, v in got.items()}
