@@ -396,7 +396,8 @@ def run(cfg: Config, workdir: str, results_dir: str | None = None) -> pd.DataFra
     ak.caching.atomic_write_text(os.path.join(workdir, "simulation_check.md"), "\n".join(lines) + "\n")
     print("\n".join(lines))
     table = res["table"]
-    table.attrs.update({k: res[k] for k in ("auroc", "auroc_summary", "auroc_tokens", "auroc_sequence")},
+    table.attrs.update({k: res[k] for k in ("auroc", "auroc_summary", "auroc_tokens", "auroc_sequence", "n_real",
+                                            "n_sim")},
                        auroc_groups=res["auroc_groups"], auroc_per_class=res["auroc_per_class"],
                        giveaways=res["giveaways"])
     if cfg.bts_empirical:
@@ -465,7 +466,9 @@ def write_results(table: pd.DataFrame, cfg: Config, folder: str) -> None:
                      "giveaways": "; ".join(f"{k} {v:.2f}" for k, v in give[:5])})
         for label, value in (res.get("per_class") or res.get("auroc_per_class") or {}).items():
             per_class.append({"comparison": key, "class": label, "auroc": value})
-        quantities.append(res["table"].assign(comparison=key))
+        q = res["table"].copy()
+        q.attrs = {}  # the BTS table carries the other comparisons in its attrs
+        quantities.append(q.assign(comparison=key))
     summary = pd.DataFrame(rows)
     ak.results.write_table(summary.round(4), folder, "summary")
     ak.results.write_table(pd.DataFrame(per_class, columns=["comparison", "class", "auroc"]).round(4), folder,
@@ -475,7 +478,8 @@ def write_results(table: pd.DataFrame, cfg: Config, folder: str) -> None:
           "(single-feature AUROC) | per class |", "|---|---|---|---|---|---|---|---|"]
     for r in rows:
         pc = "; ".join(f"{c['class']} {c['auroc']:.2f}" for c in per_class if c["comparison"] == r["comparison"])
-        md.append(f"| {COMPARISONS[r['comparison']]} | {int(r['n_real'])} / {int(r['n_sim'])} | **{r['auroc']:.3f}** | "
+        n = f"{r['n_real']:.0f} / {r['n_sim']:.0f}"
+        md.append(f"| {COMPARISONS[r['comparison']]} | {n} | **{r['auroc']:.3f}** | "
                   f"{r['auroc_tokens']:.3f} | {r['auroc_sequence']:.3f} | {r['auroc_summary']:.3f} | "
                   f"{r['giveaways']} | {pc} |")
     wall = table.attrs.get("wall_time_s", float("nan"))
