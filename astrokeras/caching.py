@@ -98,14 +98,41 @@ def cached(path: str, build: Callable[[], Any], read: Callable[[str], Any], writ
 
 def cached_light_curves(folder: str, name: str, config: dict, build: Callable[[], Any],
                         log: Callable[[str], None] | None = None):
-    """Simulated light curves cached as ``folder/{name}_{key}.parquet``; the key includes
-    :data:`astrokeras.simulation.SIMULATOR_VERSION`."""
+    """Simulated light curves cached as ``folder/{name}_{key}.parquet``.
+
+    The key includes :data:`astrokeras.simulation.SIMULATOR_VERSION`; sets holding periodic variables
+    (a label in :data:`~astrokeras.simulation.VARIABLE_CLASSES`) are stored under a second key that
+    also includes :data:`~astrokeras.simulation.variables.VARIABLES_VERSION`, so a change to the
+    variable-star code never returns stale variable curves, while transient-only caches keep their
+    key. A file found under the transient-only key that holds variables is not trusted (rebuilt).
+    """
     from astrokeras.photometry import LightCurves
     from astrokeras.simulation import SIMULATOR_VERSION
+    from astrokeras.simulation.variables import VARIABLE_CLASSES, VARIABLES_VERSION
 
-    key = cache_key(name, config, SIMULATOR_VERSION)
-    path = os.path.join(folder, f"{name}_{key}.parquet")
-    return cached(path, build, LightCurves.read_parquet, write_light_curves, log)
+    def has_variables(lcs) -> bool:
+        labels = lcs.metadata["label"].astype(str) if "label" in lcs.metadata else ()
+        return bool(set(labels) & set(VARIABLE_CLASSES))
+
+    log = log or (lambda msg: print(msg, file=sys.stderr, flush=True))
+    plain = os.path.join(folder, f"{name}_{cache_key(name, config, SIMULATOR_VERSION)}.parquet")
+    with_var = os.path.join(folder, f"{name}_{cache_key(name, config, [SIMULATOR_VERSION, VARIABLES_VERSION])}.parquet")
+    if os.path.exists(with_var):
+        return cached(with_var, build, LightCurves.read_parquet, write_light_curves, log)
+    if os.path.exists(plain):
+        try:
+            value = LightCurves.read_parquet(plain)
+        except Exception as err:  # any read failure means the file cannot be trusted
+            log(f"cache file {plain} is unreadable ({type(err).__name__}: {err}); rebuilding it")
+            os.remove(plain)
+        else:
+            if not has_variables(value):
+                return value
+            log(f"cache file {plain} holds periodic variables under a key without VARIABLES_VERSION; "
+                "not reused")
+    value = build()
+    write_light_curves(value, with_var if has_variables(value) else plain)
+    return value
 
 
 def write_light_curves(lcs, path: str) -> None:

@@ -27,6 +27,16 @@ schedule, which any synthetic one fails to reproduce: AUROC 1.0 with the default
 skewness, errors, Lomb-Scargle period) and tokens; prints
 ``Real-vs-simulated discriminator AUROC (EROS-1): X`` and writes ``simulation_check_eros.md``.
 
+**Empirical cadence** (``run_bts_empirical``): the real BTS objects outside the training split of
+``astrokeras.tasks.bts_split(seed=0)`` against the engine of the opt-in ``ztf_bts_empirical`` preset
+(simulated objects observed at the detection times of training-split objects of their class,
+:mod:`astrokeras.simulation.empirical`); prints
+``Real-vs-simulated discriminator AUROC (ztf_bts_empirical, held-out BTS): X``.
+
+Results: ``summary.csv``, ``per_class.csv``, ``quantities.csv``, ``readme_block.md`` and
+``provenance.json`` in ``recipes/results/simulation_check`` (``_full`` with ``--full``; atomic writes),
+and the ``recipes/README.md`` block regenerated from them.
+
 Command:  ``python -m astrofm recipes.simulation_check --workdir runs/simcheck [--full] [--seed 0]``
 Needs ``$ASTROKERAS_DATA/ztf_bts_antares``, ``sim_blocks`` and ``eros1_ramp``. Runtime: ~2 min (quick), ~6 min (full).
 The numbers of the last run are in the Markdown file it writes.
@@ -74,6 +84,7 @@ class Config:
     max_length: int = 128
     eros: bool = True  # also compare real EROS-1 with the simulated EROS-like variables
     eros_per_class: int = 300  # real and simulated stars per EROS class (at most)
+    bts_empirical: bool = True  # also compare held-out BTS with the ztf_bts_empirical preset's engine
 
 
 def get_config(quick: bool = True, seed: int = 0) -> Config:
@@ -318,14 +329,8 @@ def _quantity_table(table: pd.DataFrame) -> list[str]:
     return rows
 
 
-def run(cfg: Config, workdir: str) -> pd.DataFrame:
-    os.makedirs(workdir, exist_ok=True)
-    real_lcs = load_real(cfg)
-    counts = real_lcs.metadata["label"].value_counts()
-    labels = [c for c in CLASSES if counts.get(c, 0) >= cfg.min_real]
-    real_lcs = real_lcs.subset([o for o, lab in zip(real_lcs.object_ids, real_lcs.metadata["label"]) if lab in labels])
-    sim_counts = {c: max(cfg.min_sim_per_class, int(round(cfg.sim_factor * counts[c]))) for c in labels}
-    sim_lcs = simulate_bts_like(cfg, sim_counts)
+def compare_bts(real_lcs: ak.LightCurves, sim_lcs: ak.LightCurves, cfg: Config) -> dict:
+    """The three real-vs-simulated discriminators, per-feature/group/class AUROCs and the quantity table."""
     real, real_tok = _frame(real_lcs, "real", cfg)
     sim, sim_tok = _frame(sim_lcs, "sim", cfg)
     table = compare(real, sim, FEATURES + TOKEN_FEATURES)
@@ -335,37 +340,157 @@ def run(cfg: Config, workdir: str) -> pd.DataFrame:
               for name, feats in {**FEATURE_GROUPS, **TOKEN_GROUPS}.items()}
     auroc_seq = sequence_auroc(real_tok, sim_tok, real["label"].to_numpy(), sim["label"].to_numpy(), cfg)
     per_class = {}
-    for label in labels:
+    for label in CLASSES:
         r, s = real[real["label"] == label], sim[sim["label"] == label]
         if min(len(r), len(s)) >= 4 * cfg.cv_folds:
             per_class[label] = discriminator_auroc(r, s, dataclasses.replace(cfg, cv_folds=min(cfg.cv_folds, 3)),
                                                    TOKEN_FEATURES)[0]
-    headline = max(auroc_summary, auroc_tokens, auroc_seq)
-    pngs = plot(real, sim, workdir)
     giveaways = sorted({**per_feature, **per_token}.items(), key=lambda kv: -kv[1])
-    lines = ["# Simulated vs real ZTF BTS (BTS-like preset: alert photometry, brightest detection < "
-             f"{cfg.peak_mag_cut})", "",
-             f"Real: {len(real)} BTS objects; simulated: {len(sim)} (simulator v{ak.simulation.SIMULATOR_VERSION}, "
-             f"seed {cfg.seed}, per class {sim_counts}).", "",
-             f"Real-vs-simulated discriminator AUROC: {headline:.3f}", "",
-             f"- token statistics (gradient boosting, {cfg.cv_folds}-fold CV): {auroc_tokens:.3f}",
-             f"- token sequences (GRU-16, hold-out third): {auroc_seq:.3f}",
-             f"- summary statistics ({', '.join(FEATURES)}): {auroc_summary:.3f}",
-             "- by feature group: " + "; ".join(f"{k} {v:.3f}" for k, v in groups.items()),
-             "- token statistics per class: " + "; ".join(f"{k} {v:.3f}" for k, v in per_class.items()), "",
-             "What gives the simulation away (single-feature AUROC, max(a, 1-a)): "
-             + ", ".join(f"{k} {v:.2f}" for k, v in giveaways[:8]), "",
-             *_quantity_table(table)]
+    return {"auroc": max(auroc_summary, auroc_tokens, auroc_seq), "auroc_summary": auroc_summary,
+            "auroc_tokens": auroc_tokens, "auroc_sequence": auroc_seq, "auroc_groups": groups,
+            "auroc_per_class": per_class, "giveaways": giveaways, "table": table, "real": real, "sim": sim,
+            "n_real": len(real), "n_sim": len(sim)}
+
+
+def _bts_lines(res: dict, cfg: Config, title: str, sim_note: str) -> list[str]:
+    return [f"# {title}", "",
+            f"Real: {res['n_real']} BTS objects; simulated: {res['n_sim']} ({sim_note}).", "",
+            f"Real-vs-simulated discriminator AUROC: {res['auroc']:.3f}", "",
+            f"- token statistics (gradient boosting, {cfg.cv_folds}-fold CV): {res['auroc_tokens']:.3f}",
+            f"- token sequences (GRU-16, hold-out third): {res['auroc_sequence']:.3f}",
+            f"- summary statistics ({', '.join(FEATURES)}): {res['auroc_summary']:.3f}",
+            "- by feature group: " + "; ".join(f"{k} {v:.3f}" for k, v in res["auroc_groups"].items()),
+            "- token statistics per class: " + "; ".join(f"{k} {v:.3f}" for k, v in res["auroc_per_class"].items()),
+            "", "What gives the simulation away (single-feature AUROC, max(a, 1-a)): "
+            + ", ".join(f"{k} {v:.2f}" for k, v in res["giveaways"][:8]), "", *_quantity_table(res["table"])]
+
+
+def bts_train_ids(split_seed: int = 0) -> set:
+    """Ids of the training split of the real BTS (``astrokeras.tasks.bts_split``), whose detection
+    patterns the ``ztf_bts_empirical`` preset borrows; the empirical comparison leaves them out."""
+    bts = ak.datasets.load_bts()
+    from astrokeras.tasks import bts_split
+
+    return set(bts.object_ids[bts_split(bts, seed=split_seed).cls.train].astype(str))
+
+
+def run(cfg: Config, workdir: str, results_dir: str | None = None) -> pd.DataFrame:
+    """Run every comparison; write Markdown reports and plots into ``workdir`` and, when
+    ``results_dir`` is given, the result files behind the README block (see :func:`write_results`)."""
+    import time
+
+    t_start = time.perf_counter()
+    os.makedirs(workdir, exist_ok=True)
+    real_lcs = load_real(cfg)
+    counts = real_lcs.metadata["label"].value_counts()
+    labels = [c for c in CLASSES if counts.get(c, 0) >= cfg.min_real]
+    real_lcs = real_lcs.subset([o for o, lab in zip(real_lcs.object_ids, real_lcs.metadata["label"]) if lab in labels])
+    sim_counts = {c: max(cfg.min_sim_per_class, int(round(cfg.sim_factor * counts[c]))) for c in labels}
+    sim_lcs = simulate_bts_like(cfg, sim_counts)
+    res = compare_bts(real_lcs, sim_lcs, cfg)
+    lines = _bts_lines(res, cfg, "Simulated vs real ZTF BTS (BTS-like preset: alert photometry, brightest detection "
+                       f"< {cfg.peak_mag_cut})", f"simulator v{ak.simulation.SIMULATOR_VERSION}, seed {cfg.seed}, "
+                       f"per class {sim_counts}")
+    pngs = plot(res["real"], res["sim"], workdir)
     lines += ["", "Plots: " + ", ".join(os.path.basename(p) for p in pngs)]
     ak.caching.atomic_write_text(os.path.join(workdir, "simulation_check.md"), "\n".join(lines) + "\n")
     print("\n".join(lines))
-    table.attrs.update(auroc=headline, auroc_summary=auroc_summary, auroc_tokens=auroc_tokens,
-                       auroc_sequence=auroc_seq, auroc_groups=groups, auroc_per_class=per_class)
+    table = res["table"]
+    table.attrs.update({k: res[k] for k in ("auroc", "auroc_summary", "auroc_tokens", "auroc_sequence", "n_real",
+                                            "n_sim")},
+                       auroc_groups=res["auroc_groups"], auroc_per_class=res["auroc_per_class"],
+                       giveaways=res["giveaways"])
+    if cfg.bts_empirical:
+        table.attrs["empirical"] = run_bts_empirical(cfg, real_lcs, workdir)
     if cfg.eros:
         table.attrs["eros"] = run_eros(cfg, workdir)
-        print(f"Real-vs-simulated discriminator AUROC: {headline:.3f}")
+    print(f"Real-vs-simulated discriminator AUROC: {res['auroc']:.3f}")
+    if cfg.bts_empirical:
+        print(f"Real-vs-simulated discriminator AUROC (ztf_bts_empirical, held-out BTS): "
+              f"{table.attrs['empirical']['auroc']:.3f}")
+    if cfg.eros:
         print(f"Real-vs-simulated discriminator AUROC (EROS-1): {table.attrs['eros']['auroc']:.3f}")
+    table.attrs["wall_time_s"] = time.perf_counter() - t_start
+    if results_dir is not None:
+        write_results(table, cfg, results_dir)
     return table
+
+
+def run_bts_empirical(cfg: Config, real_lcs: ak.LightCurves, workdir: str) -> dict:
+    """Real BTS objects outside the training split vs the ``ztf_bts_empirical`` preset's engine
+    (:func:`astrokeras.simulation.empirical.simulate_empirical` with the training-split patterns)."""
+    from astrokeras.simulation.empirical import bts_train_patterns, simulate_empirical
+
+    train = bts_train_ids()
+    held = real_lcs.subset([o for o in real_lcs.object_ids if str(o) not in train])
+    counts = held.metadata["label"].value_counts()
+    labels = [c for c in CLASSES if counts.get(c, 0) >= cfg.min_real]
+    held = held.subset([o for o, lab in zip(held.object_ids, held.metadata["label"]) if lab in labels])
+    sim_counts = {c: max(cfg.min_sim_per_class, int(round(cfg.sim_factor * counts[c]))) for c in labels}
+    patterns = bts_train_patterns()
+    sim = simulate_empirical("ztf", sim_counts, patterns, seed=cfg.seed, peak_mag_max=cfg.peak_mag_cut,
+                             id_prefix="check_emp_")
+    res = compare_bts(held, sim, cfg)
+    lines = _bts_lines(res, cfg, "Simulated vs real ZTF BTS, empirical cadence (ztf_bts_empirical: detection times "
+                       "of BTS training-split objects; real = the other BTS objects)",
+                       f"{patterns['pattern'].nunique()} training-split patterns, seed {cfg.seed}, per class {sim_counts}")
+    ak.caching.atomic_write_text(os.path.join(workdir, "simulation_check_empirical.md"), "\n".join(lines) + "\n")
+    print("\n".join(lines))
+    return {k: res[k] for k in ("auroc", "auroc_summary", "auroc_tokens", "auroc_sequence", "auroc_groups",
+                                "auroc_per_class", "giveaways", "table", "n_real", "n_sim")}
+
+
+RESULTS_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results")
+#: comparison key -> README row label
+COMPARISONS = {"bts": "ZTF BTS vs the `ztf_bts` preset (synthetic ZTF cadence)",
+               "bts_empirical": "held-out ZTF BTS vs `ztf_bts_empirical` (training-split detection times)",
+               "eros": "EROS-1 vs `eros_variables` physics on the real EROS-1 schedule"}
+
+
+def write_results(table: pd.DataFrame, cfg: Config, folder: str) -> None:
+    """Write ``summary.csv``, ``per_class.csv``, ``quantities.csv``, ``readme_block.md`` (the README
+    table) and ``provenance.json`` into ``folder``, each atomically."""
+    import json
+
+    results = {"bts": {**table.attrs, "table": table}}
+    for key in ("bts_empirical", "eros"):
+        attr = "empirical" if key == "bts_empirical" else key
+        if attr in table.attrs:
+            results[key] = table.attrs[attr]
+    rows, per_class, quantities = [], [], []
+    for key, res in results.items():
+        give = res.get("giveaways") or []
+        rows.append({"comparison": key, "n_real": res.get("n_real", np.nan), "n_sim": res.get("n_sim", np.nan),
+                     "auroc": res["auroc"], "auroc_tokens": res["auroc_tokens"],
+                     "auroc_sequence": res["auroc_sequence"], "auroc_summary": res["auroc_summary"],
+                     "giveaways": "; ".join(f"{k} {v:.2f}" for k, v in give[:5])})
+        for label, value in (res.get("per_class") or res.get("auroc_per_class") or {}).items():
+            per_class.append({"comparison": key, "class": label, "auroc": value})
+        q = res["table"].copy()
+        q.attrs = {}  # the BTS table carries the other comparisons in its attrs
+        quantities.append(q.assign(comparison=key))
+    summary = pd.DataFrame(rows)
+    ak.results.write_table(summary.round(4), folder, "summary")
+    ak.results.write_table(pd.DataFrame(per_class, columns=["comparison", "class", "auroc"]).round(4), folder,
+                           "per_class")
+    ak.results.write_table(pd.concat(quantities, ignore_index=True).round(4), folder, "quantities")
+    md = ["| comparison | n real / sim | AUROC (headline) | tokens | GRU | summary | what gives the simulation away "
+          "(single-feature AUROC) | per class |", "|---|---|---|---|---|---|---|---|"]
+    for r in rows:
+        pc = "; ".join(f"{c['class']} {c['auroc']:.2f}" for c in per_class if c["comparison"] == r["comparison"])
+        n = f"{r['n_real']:.0f} / {r['n_sim']:.0f}"
+        md.append(f"| {COMPARISONS[r['comparison']]} | {n} | **{r['auroc']:.3f}** | "
+                  f"{r['auroc_tokens']:.3f} | {r['auroc_sequence']:.3f} | {r['auroc_summary']:.3f} | "
+                  f"{r['giveaways']} | {pc} |")
+    wall = table.attrs.get("wall_time_s", float("nan"))
+    md += ["", f"Simulator v{ak.simulation.SIMULATOR_VERSION}, variables v{ak.simulation.VARIABLES_VERSION}, seed "
+           f"{cfg.seed}, {'quick' if cfg.sim_factor <= 2.0 else 'full'} configuration; {wall / 60:.1f} min wall. Files: "
+           f"`recipes/results/{os.path.basename(os.path.normpath(folder))}/`."]
+    ak.caching.atomic_write_text(os.path.join(folder, "readme_block.md"), "\n".join(md) + "\n")
+    prov = ak.results.provenance(config=dataclasses.asdict(cfg), wall_time_s=wall,
+                                 simulator_version=ak.simulation.SIMULATOR_VERSION,
+                                 variables_version=ak.simulation.VARIABLES_VERSION)
+    ak.caching.atomic_write_text(os.path.join(folder, "provenance.json"), json.dumps(prov, indent=2, default=str) + "\n")
 
 
 # ---------------------------------------------------------------------------- EROS-1 variables
@@ -497,7 +622,8 @@ def run_eros(cfg: Config, workdir: str) -> dict:
     ak.caching.atomic_write_text(os.path.join(workdir, "simulation_check_eros.md"), "\n".join(lines) + "\n")
     print("\n".join(lines))
     return {"auroc": headline, "auroc_summary": auroc_summary, "auroc_tokens": auroc_tokens,
-            "auroc_sequence": auroc_seq, "per_class": per_class, "table": table}
+            "auroc_sequence": auroc_seq, "per_class": per_class, "table": table, "giveaways": giveaways,
+            "n_real": len(r), "n_sim": len(s)}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -505,6 +631,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--workdir", default="runs/simulation_check")
     ap.add_argument("--full", action="store_true", help="larger simulated sample, longer sequence training")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--results", default=RESULTS_DIR,
+                    help="write the result files to RESULTS/simulation_check[_full] and regenerate the README "
+                         "blocks from them ('' to skip)")
     args = ap.parse_args(argv)
-    run(get_config(quick=not args.full, seed=args.seed), args.workdir)
+    name = "simulation_check_full" if args.full else "simulation_check"
+    folder = os.path.join(args.results, name) if args.results else None
+    run(get_config(quick=not args.full, seed=args.seed), args.workdir, results_dir=folder)
+    if folder is not None and os.path.abspath(args.results) == os.path.abspath(RESULTS_DIR):
+        readme = os.path.join(os.path.dirname(RESULTS_DIR), "README.md")
+        changed = ak.results.update_markdown_blocks(readme, RESULTS_DIR)
+        print(f"{readme}: {len(changed)} block(s) regenerated")
     return 0

@@ -72,3 +72,35 @@ def test_variable_statistics_of_a_hand_made_star():
     s = R.variable_statistics(lcs).loc["s"]
     assert s["n_points"] == 120 and s["b_minus_r"] == pytest.approx(0.6, abs=0.02)
     assert s["amp_r"] == pytest.approx(1.0, abs=0.1) and 10 ** s["log_period"] == pytest.approx(7.0, rel=0.02)
+
+
+def test_results_files_and_readme_block(tmp_path):
+    import json
+
+    import pandas as pd
+
+    def res(auroc):
+        table = pd.DataFrame({"class": ["SN Ia"], "quantity": ["n_det"], "n_real": [3], "n_sim": [4],
+                              "median_real": [5.0], "median_sim": [6.0], "ks": [0.5]})
+        return {"auroc": auroc, "auroc_tokens": auroc - 0.01, "auroc_sequence": 0.6, "auroc_summary": 0.7,
+                "giveaways": [("span", 0.8), ("n_tokens", 0.7)], "per_class": {"SN Ia": auroc}, "table": table,
+                "n_real": 10, "n_sim": 20}
+
+    main = res(0.9)
+    table = main.pop("table")
+    table.attrs.update(main, empirical=res(0.7), eros=res(0.8), wall_time_s=60.0)
+    R.write_results(table, R.get_config(quick=True), str(tmp_path / "simulation_check"))
+    folder = tmp_path / "simulation_check"
+    summary = pd.read_csv(folder / "summary.csv")
+    assert summary["comparison"].tolist() == ["bts", "bts_empirical", "eros"]
+    assert summary["auroc"].tolist() == [0.9, 0.7, 0.8] and summary["giveaways"][0].startswith("span 0.80")
+    assert set(pd.read_csv(folder / "quantities.csv")["comparison"]) == {"bts", "bts_empirical", "eros"}
+    block = (folder / "readme_block.md").read_text()
+    assert "**0.700**" in block and R.COMPARISONS["eros"] in block and "1.0 min wall" in block
+    prov = json.loads((folder / "provenance.json").read_text())
+    assert prov["config"]["seed"] == 0 and "git_commit" in prov and prov["variables_version"] >= 2
+    # the README block generated from these files
+    md = tmp_path / "README.md"
+    md.write_text("x\n<!-- results:simulation_check/readme_block.md -->\nold\n<!-- /results:simulation_check/readme_block.md -->\n")
+    ak.results.update_markdown_blocks(str(md), str(tmp_path))
+    assert block in md.read_text() and "old" not in md.read_text()

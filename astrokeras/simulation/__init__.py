@@ -43,9 +43,10 @@ from astrokeras.simulation.population import (
 from astrokeras.simulation.template_models import SUBTYPE_NAMES
 from astrokeras.simulation.sources import CLASSES
 from astrokeras.simulation.surveys import SURVEYS, Survey, default_survey, survey_from_pointings
-from astrokeras.simulation.variables import VARIABLE_CLASSES, VARIABLE_META_COLUMNS, simulate_variables
+from astrokeras.simulation.variables import (VARIABLE_CLASSES, VARIABLE_META_COLUMNS, VARIABLES_VERSION,
+                                              simulate_variables)
 
-__all__ = ["ALL_CLASSES", "CLASSES", "VARIABLE_CLASSES", "Options", "SIMULATOR_VERSION", "SURVEYS", "Survey", "alert_view", "plan_chunks", "simulate",
+__all__ = ["ALL_CLASSES", "CLASSES", "VARIABLE_CLASSES", "Options", "SIMULATOR_VERSION", "SURVEYS", "VARIABLES_VERSION", "Survey", "alert_view", "plan_chunks", "simulate",
            "simulate_preset", "simulate_views", "survey_from_pointings"]
 
 DEFAULT_CHUNK_SIZE = 2000
@@ -315,6 +316,12 @@ def simulate_preset(name: str, scale: float = 1.0, seed: int | None = None, n_jo
     from astrokeras.simulation.presets import get_preset, preset_counts
 
     spec = get_preset(name)
+    if spec.cadence == "bts_train_patterns":
+        from astrokeras.simulation.empirical import bts_train_patterns, simulate_empirical
+
+        return simulate_empirical(spec.survey, preset_counts(name, scale), bts_train_patterns(),
+                                  seed=spec.seed if seed is None else seed, peak_mag_max=spec.peak_mag_max,
+                                  id_prefix=spec.id_prefix, n_jobs=n_jobs, **simulate_kwargs)
     return simulate(spec.survey, classes=preset_counts(name, scale), seed=spec.seed if seed is None else seed,
                     id_prefix=spec.id_prefix, n_jobs=n_jobs, peak_mag_max=spec.peak_mag_max, **simulate_kwargs,
                     photometry=spec.photometry)

@@ -25,7 +25,10 @@ in OGLE-III LMC, 736 Cepheids, 439 binaries split 90/10 detached/contact, 235 Mi
 
 ``ztf_bts`` is not from the paper: alert photometry with a BTS-like spectroscopic selection (brightest
 detection < 18.5 mag), with the class mix of the real ZTF BTS curves below that cut, for
-downstream-matched simulations (issue 10).
+downstream-matched simulations (issue 10). ``ztf_bts_empirical`` (opt-in; needs the real BTS data)
+has the counts and selection of ``ztf_bts``, observed at real detection times: every simulated object borrows the detection-time
+pattern of a real BTS object of its class from the **training split** of ``astrokeras.tasks.bts_split``
+(:mod:`~astrokeras.simulation.empirical`); ``ztf_bts`` itself is unchanged.
 
 (*) The paper's Table 3 is internally inconsistent. Its ZTF pretraining row, as printed
 (SN II 31,193), sums to 97,080, but the table and the text state 87,080 twice (also 151,468 =
@@ -67,6 +70,7 @@ class Preset:
     peak_mag_max: float | None = None
     photometry: str = "forced"
     variable_counts: tuple[int, ...] = ()  # VARIABLE_CLASSES order
+    cadence: str = "synthetic"  # or "bts_train_patterns" (astrokeras.simulation.empirical)
 
 
 PRESETS: dict[str, Preset] = {p.name: p for p in (
@@ -82,6 +86,10 @@ PRESETS: dict[str, Preset] = {p.name: p for p in (
            "BTS-like ZTF set: alert photometry, brightest detection < 18.5 mag (Perley et al. 2020), class mix "
            "of the real BTS curves below that cut (Table 1 grouping), 10,000 light curves",
            peak_mag_max=18.5, photometry="alert"),
+    Preset("ztf_bts_empirical", "ztf", (7562, 18, 24, 436, 1839, 36, 85, 0), 20250808, "ztfbtsemp_",
+           "BTS-like ZTF set observed at real detection times: ztf_bts's classes and selection, each object "
+           "observed at the alert detection times of a real BTS training-split object of its class",
+           peak_mag_max=18.5, photometry="alert", cadence="bts_train_patterns"),
     Preset("eros_variables", "eros", (0,) * 8, 19910701, "erosvar_",
            "EROS-1-like LMC variable stars, the class mix of the real EROS-1 set, 3,641 light curves",
            variable_counts=(1650, 581, 736, 395, 44, 235, 0)),

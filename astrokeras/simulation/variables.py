@@ -35,11 +35,12 @@ RR Lyrae ab       P ~ N(0.576, 0.07) d (OGLE-III LMC, Soszynski et al. 2009, AcA
                   22.046 log P - 30.876 (log P)^2 (Cacciari et al. 2005, AJ 129, 267) + N(0, 0.12);
                   R21 ~ 0.48, R31 ~ 0.32, phi21 ~ 4.0, phi31 ~ 2.0 (V band, Jurcsik & Kovacs 1996,
                   A&A 312, 111, converted to cosines), mild scatter.
-RR Lyrae c        P ~ N(0.339, 0.04) d (Soszynski et al. 2009); PL as RRab with the fundamentalised
-                  period log P_F = log P + 0.127 (Catelan 2004); a_V ~ N(0.45, 0.08); nearly
-                  sinusoidal: R21 ~ 0.15, R31 ~ 0.07, phi21 ~ 4.7, phi31 ~ 3.2 (approximate).
+RR Lyrae c        P ~ N(0.337, 0.04) d (OGLE-III LMC mean RRc period, Soszynski et al. 2009, AcA
+                  59, 1, abstract); PL as RRab with the fundamentalised period log P_F = log P + 0.127
+                  (Catelan 2004); a_V ~ N(0.45, 0.08); nearly sinusoidal: R21 ~ 0.15, R31 ~ 0.07,
+                  phi21 ~ 4.7, phi31 ~ 3.2 (approximate).
 Cepheid           classical; 60 % fundamental mode, log P ~ N(0.55, 0.22) in [0, 1.8], 40 % first
-                  overtone, log P ~ N(0.25, 0.17) in [-0.4, 0.8] (OGLE-III LMC: 1849 F, 1238 1O,
+                  overtone, log P ~ N(0.25, 0.17) in [-0.4, 0.8] (OGLE-III LMC: 1848 F, 1228 1O,
                   median F period 3.7 d; Soszynski et al. 2008, AcA 58, 163); Leavitt law from HST
                   parallaxes: M_V = -4.05 - 2.43 (log P_F - 1), M_I = -4.78 - 2.81 (log P_F - 1)
                   (Benedict et al. 2007, AJ 133, 1810) with P_F = P / 0.72 for overtones, intrinsic
@@ -47,25 +48,42 @@ Cepheid           classical; 60 % fundamental mode, log P ~ N(0.55, 0.22) in [0,
                   Hertzsprung progression: R21 dips from 0.42 to 0.15 and phi21 from 4.2 to 3.2
                   around P = 10 d (approximate shape of Soszynski et al. 2008, fig. 3); overtones
                   nearly sinusoidal (the shape at the dip).
-EB detached       P log-uniform in [1, 50] d (Opik law; detached EBs of OGLE, Pawlak et al. 2016);
-                  primary T1 log-uniform 5000-20000 K on the main sequence (M_V, mass, radius from an
-                  approximate table after Pecaut & Mamajek 2013, ApJS 208, 9); mass ratio q ~ U(0.4, 1);
-                  separation from Kepler's third law; cos i uniform below r1 + r2 (eclipsing).
+EB detached       P log-uniform in [0.5, 100] d (Opik law), kept when eclipsing: cos i uniform,
+                  cos i < 0.95 (r1 + r2), so the geometric eclipse probability (R1 + R2)/a ~ P^(-2/3)
+                  favours short periods (median ~1.4 d, as the EROS-1 binaries' 1.5 d), both stars
+                  inside their Roche lobes; primary T1 log-uniform 5000-20000 K on the main sequence
+                  (M_V, mass, radius from an approximate table after Pecaut & Mamajek 2013, ApJS 208,
+                  9); mass ratio q ~ U(0.4, 1); separation from Kepler's third law.
 EB contact        W UMa: log P ~ N(-0.43, 0.1) in [0.22, 1] d (period peak 0.37 d, Rucinski 2007,
                   MNRAS 382, 393); (B-V)_0 = 0.04 P^-2.25 + |N(0, 0.05)| (Rucinski's blue envelope);
                   M_V = -4.44 log P + 3.02 (B-V)_0 + 0.12 (Rucinski & Duerbeck 1997, PASP 109,
                   1340); q ~ U(0.1, 1); both stars fill their Roche lobes (Eggleton 1983, ApJ 268,
                   368), common temperature; ellipsoidal semi-amplitude e ~ U(0.05, 0.15) sin^2 i.
-Mira              log P ~ N(2.45, 0.12) in [2.0, 3.0]; M_K = -3.51 (log P - 2.38) - 7.25 (Whitelock,
-                  Feast & van Leeuwen 2008, MNRAS 386, 313); (I - K)_0 = 3.0 + 2.0 (log P - 2.4)
-                  and (V - I)_0 = 2.6 + 2.0 (log P - 2.4) (approximate, chosen to reproduce the
-                  EROS-1 Mira B - R of ~2.5 mag); a_I ~ N(0.9, 0.35) in [0.3, 2.5] (long-period
-                  variables as labelled in EROS-1; OGLE Miras proper have a_I > 0.8, Soszynski et
-                  al. 2009, AcA 59, 239), a_V = a_I / 0.55; R21 ~ 0.1.
+Mira              log P ~ N(2.45, 0.12) in [2.0, 3.0] (EROS-like survey: N(2.26, 0.27) in [1.7, 3.0],
+                  the EROS-1 "Mira" class of long-period variables, training split);
+                  M_K = -3.51 (log P - 2.38) - 7.25 (Whitelock, Feast & van Leeuwen 2008, MNRAS 386,
+                  313, abstract: O-rich Galactic zero point); (I - K)_0 = 3.4 + 2.0 (log P - 2.4)
+                  and (V - I)_0 = 3.95 + 2.0 (log P - 2.4) (approximate, chosen to reproduce the
+                  EROS-1 training-split "Mira" R_E ~ 15.7 and B_E - R_E ~ 2.5 through
+                  :data:`EROS_RESPONSE`); a_I ~ N(0.7, 0.3) in [0.3, 2.5] (long-period variables as
+                  labelled in EROS-1; OGLE Miras proper have a_I > 0.8, Soszynski et al. 2009, AcA
+                  59, 239), a_V = a_I / 0.55; R21 ~ 0.1.
 delta Scuti       log P ~ N(-1.1, 0.2) in [-1.6, -0.6] d; M_V = -2.89 log P - 1.31 (McNamara 2011,
                   AJ 142, 110); (V - I)_0 ~ N(0.3, 0.08); a_V log-uniform 0.05-0.8 (detectable,
                   HADS-like); R21 ~ 0.25, phi21 ~ 4.1.
 ================  ===========================================================================
+
+Checked against the sources' own text (abstracts / catalogue pages): Catelan et al. 2004 M_I and M_V
+(astro-ph/0406067; the code keeps four digits where the abstract rounds to three), Whitelock et al.
+2008 (slope -3.51, Galactic zero point -7.25; LMC -7.15 at mu = 18.39, i.e. -7.24 at 18.477),
+OGLE-III LMC RR Lyrae mean periods 0.576 / 0.337 d and counts (17,693 RRab, 4,958 RRc; Soszynski et
+al. 2009; 0.339 d was the OGLE-II *modal* RRc period, corrected), OGLE-III LMC Cepheid counts (1,848
+F, 1,228 1O; Soszynski et al. 2008; 1849/1238 corrected), Rucinski & Duerbeck 1997's form and range
+(M_V(log P, (B-V)_0), 0.26 < (B-V)_0 < 1.14, 0.24 < P < 1.15 d). Not found in a searchable source
+(kept as typed, consistent with other evidence): Benedict et al. 2007's coefficients (they reproduce
+OGLE-III LMC Cepheid V, I at log P = 0.5 to 0.04 mag at mu = 18.477), the W UMa coefficients,
+McNamara 2011's delta Scuti relation, the Cacciari et al. 2005 Bailey relation and the
+Jurcsik & Kovacs Fourier parameters (approximate values), and the amplitude ratios.
 
 Distances: in the EROS-like survey every star is in the LMC (mu = 18.477, Pietrzynski et al. 2019,
 Nature 567, 200, plus a 0.05 mag depth scatter; E(B-V) ~ N(0.08, 0.03)). In the Galactic surveys
@@ -79,6 +97,8 @@ R_E ~ I_C on the Vega scale; :data:`MAGNITUDE_SYSTEM_OFFSET`), as the real EROS-
 
 Photometry: PSF photometry of the star (total flux, not difference flux), with the survey's
 science-image depth, source photon noise and an error floor in magnitudes (:data:`ERROR_FLOOR_MAG`);
+in the EROS bands, bright points are compressed towards faint magnitudes as the real EROS-1 ones are
+(:data:`EROS_RESPONSE`, :func:`apply_response`);
 points brighter than the survey's saturation (:data:`SATURATION_MAG`) are dropped.
 
 Selection: a star is kept when it has at least ``MIN_DETECTIONS`` = 10 points with S/N >= 5 and its
@@ -113,6 +133,11 @@ from astrokeras.simulation.surveys import DETECTION_SNR, ZERO_POINT, Survey
 
 VARIABLE_CLASSES: tuple[str, ...] = ("RR Lyrae ab", "RR Lyrae c", "Cepheid", "EB detached", "EB contact", "Mira",
                                      "delta Scuti")
+#: Bump whenever a change to this module can change the simulated variable stars for the same arguments
+#: (independent of ``SIMULATOR_VERSION``, which versions the transients): caches of simulated sets that
+#: hold variables include it in their key (:func:`astrokeras.caching.cached_light_curves`).
+#: 1: first release; 2: EROS-1 realism (magnitude systems, error model, period and colour distributions).
+VARIABLES_VERSION = 2
 VARIABLE_META_COLUMNS = ("period_days", "amplitude_v_mag", "abs_mag_i", "feh", "teff_k")
 MIN_DETECTIONS = 10
 VISIBILITY_SIGMA = 3.0
@@ -122,6 +147,18 @@ FIRST_OVERTONE_FRACTION = 0.4
 #: reported magnitude = AB magnitude - offset: EROS B_E / R_E magnitudes are calibrated to the Johnson V
 #: and Cousins I (Vega) scales (Tisserand et al. 2007, A&A 469, 387), not AB
 MAGNITUDE_SYSTEM_OFFSET = {"eros::B": VEGA_TO_AB["V"], "eros::R": VEGA_TO_AB["I"]}
+#: ``(m_lin, k)``: bright-end response of the EROS-1 R_E photometry, ``m_reported = m + k (m_lin - m)``
+#: for ``m < m_lin`` (identity for fainter points and other bands). Empirical, fitted on the EROS-1
+#: *training* split (train.csv, 604 Cepheids): their R_E period-luminosity slope is -1.49 per dex
+#: instead of the Leavitt-law -2.81 in I (Benedict et al. 2007; OGLE-III LMC -2.96), they are 0.50 mag
+#: fainter at log P = 0.46 than that relation at the LMC distance and get *bluer* in B_E - R_E as they get
+#: brighter (0.68 at R_E ~ 15.75, 0.26 at 14.5), while RR Lyrae (R_E ~ 18.8) agree with Catelan et al.
+#: (2004) to 0.02 mag: bright R_E points are compressed towards faint magnitudes (saturation or
+#: non-linearity of the 1991-94 CCD photometry; the per-point errors also rise brightwards,
+#: :data:`ERROR_FLOOR_MAG`). The slope ratio gives ``k``, the offset ``m_lin``. B_E has no such term:
+#: bright blue binaries (B_E - R_E ~ -0.1 at R_E 15.5-16.5) rule out a compression there, so the
+#: EROS-1 Cepheids' B_E, ~0.8 mag fainter than the Leavitt law predicts, stays unexplained.
+EROS_RESPONSE = {"eros::R": (16.4, 0.47)}
 
 #: amplitude ratio a_lambda / a_V at (B, V, R, I, J, K) = (0.44, 0.55, 0.66, 0.80, 1.25, 2.2) um.
 #: Cepheids: Freedman 1988 (ApJ 326, 691) / Madore & Freedman 1991 (PASP 103, 933); RR Lyrae and
@@ -138,12 +175,15 @@ AMPLITUDE_RATIOS = {
 #: in 30 s (Ivezic et al. 2019), PS1 ~13.5, ATLAS ~11, DES ~16, SDSS ~14, EROS-1 CCD ~13.
 SATURATION_MAG = {"ztf": 12.5, "ztf_gri": 12.5, "lsst": 16.0, "ps1": 13.5, "atlas": 11.0, "des": 16.0,
                   "sdss": 14.0, "eros": 13.0}
-#: ``(floor_mag, bright_term_mag)``: per-point magnitude-error floor ``floor + bright 10^(-0.2 (m - 13.5))``
-#: added in quadrature to the sky and photon noise. EROS-1: fitted to the per-point errors of the real
-#: light curves (B_E 0.22 mag at 13.5, 0.09 at 17.5; R_E floor 0.105); others: relative-photometry floors
-#: of their light-curve products (ZTF DR ~0.015 mag, Masci et al. 2019; LSST 0.005, SRD).
-ERROR_FLOOR_MAG = {"eros::B": (0.085, 0.135), "eros::R": (0.105, 0.11), "lsst": (0.005, 0.0),
-                   "ztf": (0.015, 0.0), "default": (0.01, 0.0)}
+#: ``(floor_mag, bright_mag, bright_slope)``: per-point magnitude-error floor
+#: ``sqrt(floor^2 + (bright 10^(-bright_slope (m - 13.75)))^2)``, added in quadrature to the sky and photon
+#: noise. EROS-1: fitted to the median per-star errors of the 3,641 real light curves in 0.5-mag bins
+#: (faint-end floor B_E 0.088, R_E 0.105 mag; brighter than ~16 (B_E) / ~15 (R_E) the errors grow to
+#: 0.20 / 0.19 mag at 13.75, with the 5-sigma depths B_E 20.1, R_E 19.1 of ``eros_pointing_log``);
+#: others: relative-photometry floors of their light-curve products (ZTF DR ~0.015 mag, Masci et al.
+#: 2019; LSST 0.005, SRD).
+ERROR_FLOOR_MAG = {"eros::B": (0.088, 0.18, 0.15), "eros::R": (0.105, 0.158, 0.45), "lsst": (0.005, 0.0, 0.0),
+                   "ztf": (0.015, 0.0, 0.0), "default": (0.01, 0.0, 0.0)}
 
 # main sequence (approximate, after Pecaut & Mamajek 2013): Teff (K), M_V (Vega), mass, radius (solar)
 _MS_TEFF = np.array([3500.0, 4500.0, 5000.0, 5800.0, 6500.0, 7500.0, 9000.0, 12000.0, 20000.0])
@@ -195,8 +235,12 @@ def _nan(n):
     return np.full(n, np.nan)
 
 
-def draw_params(label: str, rng: np.random.Generator, n: int) -> dict[str, np.ndarray]:
+def draw_params(label: str, rng: np.random.Generator, n: int, population: str = "galactic") -> dict[str, np.ndarray]:
     """Intrinsic parameters of ``n`` stars of a variable class (see the module table).
+
+    ``population="eros"`` (the EROS-like survey) draws the Mira periods of the EROS-1 "Mira" class
+    (long-period variables, semiregulars included: log P ~ N(2.26, 0.27) in [1.7, 3.0], the
+    training split's median and spread), instead of Miras proper.
 
     Returns a dict with ``period_days``, ``abs_mag_v`` (Vega), ``kind`` (a string) and the class's
     shape parameters (pulsators: ``abs_mag_i``, ``amp_v``, ``fourier_r``/``fourier_phi`` of shape
@@ -212,7 +256,7 @@ def draw_params(label: str, rng: np.random.Generator, n: int) -> dict[str, np.nd
     p: dict = {"feh": _nan(n)}
     if label in ("RR Lyrae ab", "RR Lyrae c"):
         ab = label == "RR Lyrae ab"
-        period = _clipped(rng, n, 0.576, 0.07, 0.40, 0.90) if ab else _clipped(rng, n, 0.339, 0.04, 0.22, 0.48)
+        period = _clipped(rng, n, 0.576, 0.07, 0.40, 0.90) if ab else _clipped(rng, n, 0.337, 0.04, 0.22, 0.48)
         feh = _clipped(rng, n, -1.5, 0.4, -2.5, -0.3)
         log_z = feh + np.log10(0.638 * 10**0.3 + 0.362) - 1.765
         log_pf = np.log10(period) + (0.0 if ab else 0.127)
@@ -248,11 +292,12 @@ def draw_params(label: str, rng: np.random.Generator, n: int) -> dict[str, np.nd
         p.update(period_days=10**lp, abs_mag_v=mv, abs_mag_i=mi, amp_v=amp, overtone=overtone.astype(float),
                  fourier_r=r, fourier_phi=phi, kind="cepheid")
     elif label == "Mira":
-        lp = _clipped(rng, n, 2.45, 0.12, 2.0, 3.0)
+        lp = (_clipped(rng, n, 2.26, 0.27, 1.7, 3.0) if population == "eros"
+              else _clipped(rng, n, 2.45, 0.12, 2.0, 3.0))
         mk = -3.51 * (lp - 2.38) - 7.25 + 0.15 * rng.standard_normal(n)
-        mi = mk + 3.0 + 2.0 * (lp - 2.4) + 0.2 * rng.standard_normal(n)
-        mv = mi + 2.6 + 2.0 * (lp - 2.4) + 0.2 * rng.standard_normal(n)
-        amp_i = _clipped(rng, n, 0.9, 0.35, 0.3, 2.5)
+        mi = mk + 3.4 + 2.0 * (lp - 2.4) + 0.2 * rng.standard_normal(n)
+        mv = mi + 3.95 + 2.0 * (lp - 2.4) + 0.2 * rng.standard_normal(n)
+        amp_i = _clipped(rng, n, 0.7, 0.3, 0.3, 2.5)
         r = np.stack([_clipped(rng, n, 0.1, 0.04, 0.0, 0.2), np.zeros(n), np.zeros(n)], 1)
         phi = np.stack([4.0 + 0.3 * rng.standard_normal(n), np.zeros(n), np.zeros(n)], 1)
         p.update(period_days=10**lp, abs_mag_v=mv, abs_mag_i=mi, amp_v=amp_i / AMPLITUDE_RATIOS["mira"][3],
@@ -266,18 +311,7 @@ def draw_params(label: str, rng: np.random.Generator, n: int) -> dict[str, np.nd
         p.update(period_days=10**lp, abs_mag_v=mv, abs_mag_i=mi, amp_v=np.exp(rng.uniform(np.log(0.05), np.log(0.8), n)),
                  fourier_r=r, fourier_phi=phi, kind="rrlyrae")
     elif label == "EB detached":
-        t1 = np.exp(rng.uniform(np.log(5000.0), np.log(20000.0), n))
-        m1 = np.interp(t1, _MS_TEFF, _MS_MASS)
-        m2 = m1 * rng.uniform(0.4, 1.0, n)
-        t2 = np.interp(m2, _MS_MASS, _MS_TEFF)
-        rad1, rad2 = np.interp(m1, _MS_MASS, _MS_RADIUS), np.interp(m2, _MS_MASS, _MS_RADIUS)
-        period = np.exp(rng.uniform(np.log(1.0), np.log(50.0), n))
-        a_rsun = 4.208 * (m1 + m2) ** (1 / 3) * period ** (2 / 3)
-        r1, r2 = rad1 / a_rsun, rad2 / a_rsun
-        mv1 = np.interp(t1, _MS_TEFF, _MS_MV) + 0.3 * rng.standard_normal(n)
-        mv2 = np.interp(t2, _MS_TEFF, _MS_MV) + 0.3 * rng.standard_normal(n)
-        p.update(period_days=period, t1=t1, t2=t2, r1=r1, r2=r2, cos_i=rng.random(n) * 0.95 * (r1 + r2),
-                 ellipsoidal=np.zeros(n), kind="eb", **_binary_magnitudes(mv1, mv2))
+        p.update(_detached_binaries(rng, n))
     else:  # EB contact
         lp = _clipped(rng, n, -0.43, 0.1, np.log10(0.22), 0.0)
         period = 10**lp
@@ -292,6 +326,38 @@ def draw_params(label: str, rng: np.random.Generator, n: int) -> dict[str, np.nd
         p.update(period_days=period, t1=t, t2=t, r1=r1, r2=r2, cos_i=cos_i, ellipsoidal=ell, kind="eb",
                  abs_mag_v=mv, lum_ratio_v=share / (1 - share))
     return p
+
+
+def _detached_binaries(rng: np.random.Generator, n: int) -> dict:
+    """Detached eclipsing binaries: Opik's law (P log-uniform, 0.5-100 d), then the geometric eclipse
+    probability ``(R1 + R2) / a`` (random orientation, ``cos i`` uniform, eclipsing when
+    ``cos i < 0.95 (r1 + r2)``) and both stars inside their Roche lobes (Eggleton 1983); the eclipse
+    probability ``~ P^(-2/3)`` shifts the eclipsing population to short periods (median ~1.4 d;
+    EROS-1 binaries: 1.5 d)."""
+    keys = ("period_days", "t1", "t2", "r1", "r2", "cos_i", "mass_ratio", "mv1", "mv2")
+    got = {k: [] for k in keys}
+    have = 0
+    while have < n:
+        m = max(8 * (n - have), 64)
+        t1 = np.exp(rng.uniform(np.log(5000.0), np.log(20000.0), m))
+        m1 = np.interp(t1, _MS_TEFF, _MS_MASS)
+        q = rng.uniform(0.4, 1.0, m)
+        m2 = m1 * q
+        t2 = np.interp(m2, _MS_MASS, _MS_TEFF)
+        rad1, rad2 = np.interp(m1, _MS_MASS, _MS_RADIUS), np.interp(m2, _MS_MASS, _MS_RADIUS)
+        period = np.exp(rng.uniform(np.log(0.5), np.log(100.0), m))
+        a_rsun = 4.208 * (m1 + m2) ** (1 / 3) * period ** (2 / 3)
+        r1, r2 = rad1 / a_rsun, rad2 / a_rsun
+        cos_i = rng.random(m)
+        mv1 = np.interp(t1, _MS_TEFF, _MS_MV) + 0.3 * rng.standard_normal(m)
+        mv2 = np.interp(t2, _MS_TEFF, _MS_MV) + 0.3 * rng.standard_normal(m)
+        ok = (cos_i < 0.95 * (r1 + r2)) & (r1 < _roche_radius(1 / q)) & (r2 < _roche_radius(q))
+        for k, v in zip(keys, (period, t1, t2, r1, r2, cos_i, q, mv1, mv2)):
+            got[k].append(v[ok])
+        have += int(ok.sum())
+    d = {k: np.concatenate(v)[:n] for k, v in got.items()}
+    mv1, mv2 = d.pop("mv1"), d.pop("mv2")
+    return {**d, "ellipsoidal": np.zeros(n), "kind": "eb", **_binary_magnitudes(mv1, mv2)}
 
 
 def _bv_to_vi_ab(bv: np.ndarray) -> np.ndarray:
@@ -429,14 +495,30 @@ def draw_distances(label: str, survey_name: str, rng: np.random.Generator, n: in
     return 5 * np.log10(d_kpc * 100.0), ebv
 
 
-def _floor_mag(band: str, survey_name: str) -> tuple[float, float]:
+def apply_response(mag: np.ndarray, band_idx: np.ndarray, bands: tuple[str, ...]) -> np.ndarray:
+    """Reported magnitudes after the bright-end response of :data:`EROS_RESPONSE` (other bands: unchanged).
+
+    Example:
+        >>> apply_response(np.array([15.4, 19.0, 15.4]), np.array([1, 1, 0]), ("eros::B", "eros::R")).round(2).tolist()
+        [15.87, 19.0, 15.4]
+    """
+    out = np.asarray(mag, dtype=float).copy()
+    for i, band in enumerate(bands):
+        if band in EROS_RESPONSE:
+            m_lin, k = EROS_RESPONSE[band]
+            sel = (band_idx == i) & (out < m_lin)
+            out[sel] += k * (m_lin - out[sel])
+    return out
+
+
+def _floor_mag(band: str, survey_name: str) -> tuple[float, float, float]:
     return ERROR_FLOOR_MAG.get(band, ERROR_FLOOR_MAG.get(survey_name, ERROR_FLOOR_MAG["default"]))
 
 
 def _batch(rng, survey: Survey, label: str, n: int, phot) -> dict:
     from astrokeras.simulation.population import _batch_result
 
-    p = draw_params(label, rng, n)
+    p = draw_params(label, rng, n, population="eros" if survey.name == "eros" else "galactic")
     mu, ebv = draw_distances(label, survey.name, rng, n)
     field = rng.integers(0, survey.n_fields, n)
     epoch = survey.t_start + rng.random(n) * p["period_days"]
@@ -452,13 +534,14 @@ def _batch(rng, survey: Survey, label: str, n: int, phot) -> dict:
     b = survey.band_idx[visit].astype(np.int64)
     phase = np.mod((t - epoch[gobj]) / p["period_days"][gobj], 1.0)
     mag = stars.magnitude(gobj, b, phase)
+    mag = apply_response(mag, b, survey.bands)
     unsat = mag > sat
     gobj, visit, t, b, mag = gobj[unsat], visit[unsat], t[unsat], b[unsat], mag[unsat]
     flux_true = 10 ** (-0.4 * (mag - ZERO_POINT))
     f5 = 10 ** (-0.4 * (survey.depth_mag[visit] - ZERO_POINT))
     gain = 10 ** (-0.4 * (survey.electron_zp[b] - ZERO_POINT))
     floors = np.array([_floor_mag(bb, survey.name) for bb in survey.bands])
-    floor_mag = floors[b, 0] + floors[b, 1] * 10 ** (-0.2 * (mag - 13.5))
+    floor_mag = np.hypot(floors[b, 0], floors[b, 1] * 10 ** (-floors[b, 2] * (mag - 13.75)))
     err = np.sqrt((f5 / DETECTION_SNR) ** 2 + flux_true * gain + (flux_true * floor_mag / 1.0857) ** 2)
     flux = flux_true + err * rng.standard_normal(flux_true.size)
     # selection: >= MIN_DETECTIONS S/N >= 5 points and visible variability in the best-sampled band
