@@ -71,7 +71,7 @@ class Config:
     objective: str = "classifier"  # "classifier" (cross entropy) or "invariant" (InvariantClassifier)
     seed: int = 0
     # pretraining: paired simulations of ZTF-detected transients
-    pretrain_per_class: int = 200
+    pretrain_per_class: int = 150
     pretrain_views: tuple[str, ...] = ("ztf", "ztf#alerts", "lsst")
     val_fraction: float = 0.1
     gru_units: int = 32
@@ -79,7 +79,7 @@ class Config:
     latent_dim: int = 64
     band_embedding_dim: int = 4
     band_dropout: float = 0.1
-    epochs: int = 12
+    epochs: int = 10
     patience: int = 3
     batch_size: int = 64
     learning_rate: float = 2e-3
@@ -363,7 +363,7 @@ def write_outputs(log, probes, pre, config, workdir, views, bts, seconds, t_pre,
                                         zip(shown["difference"], shown["ci_low"], shown["ci_high"])]
         comp_md = ak.evaluation.markdown_table(
             shown.pivot(index="measure", columns="format", values="difference [95% CI]").loc[
-                [m for m in order if m in set(shown["measure"])]])
+                [m for m in order if m in set(shown["measure"])], [n for n in names if n != BASELINE]])
         significant = shown[shown["verdict"] != "no significant difference"]
         comp_md += "\nSignificant (paired CI excludes 0): " + ("; ".join(
             f"{r.format} {r.measure}: {r.verdict}" for r in significant.itertuples())
@@ -387,7 +387,7 @@ def write_outputs(log, probes, pre, config, workdir, views, bts, seconds, t_pre,
             f"Commit `{(prov['git_commit'] or 'unknown')[:10]}`{' (uncommitted changes)' if prov['git_dirty'] else ''}, "
             f"{prov['date_utc']}; wall time {wall / 60:.1f} min (pretraining {t_pre / 60:.1f} min) on "
             f"{prov['machine']['cpus']} shared CPUs.\n\n")
-    notes = [f"Same {config.objective} (GRU {config.gru_units}, dense {list(config.dense_units)}, latent "
+    notes = [f"Same {config.objective} model (GRU {config.gru_units}, dense {list(config.dense_units)}, latent "
              f"{config.latent_dim}), seed {config.seed}, <= {config.epochs} epochs (patience {config.patience}) on "
              f"{n_pre} training curves (ZTF forced + ZTF alerts + LSST forced views of "
              f"{config.pretrain_per_class} ZTF-detected transients per class); band formats: "
