@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -54,9 +55,9 @@ def test_measures_and_paired_comparisons_are_consistent(tiny_run):
     value = results.set_index(["format", "measure"])["value"]
     for row in comps.itertuples():
         assert row.difference == pytest.approx(value[(row.format, row.measure)] - value[("current", row.measure)])
-    prov = json.loads(open(os.path.join(workdir, "provenance.json")).read())
+    prov = json.loads(Path(workdir, "provenance.json").read_text())
     assert set(prov["encoder_sha256"]) == set(token_format.FORMATS)
-    assert "Differences from `current`" in open(os.path.join(workdir, "token_format.md")).read()
+    assert "Differences from `current`" in Path(workdir, "token_format.md").read_text()
 
 
 def test_a_second_run_reuses_the_pretrained_encoders(tiny_run):
