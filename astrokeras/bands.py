@@ -28,6 +28,13 @@ The computed values are cached in ``astrokeras/data/bands.json`` so that importi
 does not load filter libraries; ``python -m astrokeras.bands`` regenerates the file and
 ``tests/test_bands.py`` recomputes every value from the packages and compares.
 
+Each band also has a *family* (:func:`band_family`): the photometric system it belongs to across
+surveys, so that ZTF g, LSST g, PS1 g, DES g and SDSS g are all ``"g"`` (DES ``Y`` is ``"y"``;
+ATLAS ``"c"``/``"o"``; EROS ``"B_eros"``/``"R_eros"``; Johnson-Cousins ``"U"``...``"I"``; Kepler
+``"Kp"``). :class:`astrokeras.tokens.Tokenizer` can write it as a band-code channel that the
+encoder embeds (``Tokenizer(band_channel="family")``); :data:`BAND_FAMILIES` is its default
+vocabulary. A band registered without a family has none (code 0, "unknown").
+
 Aliases map the names users already have (``"ztfg"``, ``"R"`` in ZTF alerts, ``"lsstr"``,
 ``"g"`` with a survey) onto canonical names.
 
@@ -59,6 +66,8 @@ __all__ = [
     "band_index",
     "band_wavelengths_um",
     "pivot_wavelength_um",
+    "BAND_FAMILIES",
+    "band_family",
 ]
 
 _CACHE_FILE = os.path.join(os.path.dirname(__file__), "data", "bands.json")
@@ -80,12 +89,14 @@ class Band:
         survey: survey or instrument family, e.g. ``"ztf"``.
         wavelength_um: pivot wavelength in micrometres.
         source: where the transmission curve came from.
+        family: photometric family shared across surveys (``"g"`` for ZTF/LSST/PS1 g), or ``None``.
     """
 
     name: str
     survey: str
     wavelength_um: float
     source: str
+    family: str | None = None
 
 
 # (canonical name) -> (package, curve id); how the cache is (re)computed.
@@ -102,6 +113,20 @@ _CURVES: dict[str, tuple[str, str]] = {
     **{f"des::{b}": ("speclite", f"decam2014-{b}") for b in "grizY"},
     **{f"sdss::{b}": ("speclite", f"sdss2010-{b}") for b in "ugriz"},
 }
+
+#: Default vocabulary of band families (the order fixes the codes of ``Tokenizer(band_channel="family")``;
+#: code 0 is "no family / not in the vocabulary").
+BAND_FAMILIES: tuple[str, ...] = ("u", "g", "r", "i", "z", "y", "c", "o", "B_eros", "R_eros",
+                                  "U", "B", "V", "R", "I", "Kp")
+
+
+def _default_family(name: str) -> str | None:
+    """Family of a shipped band: SDSS-like ugrizy share their letter across surveys."""
+    survey, band = name.split("::")
+    if survey in ("ztf", "lsst", "ps1", "des", "sdss") and band.lower() in "ugrizy":
+        return band.lower()
+    return {"atlas": band, "eros": f"{band}_eros", "bessell": band, "kepler": band}.get(survey)
+
 
 _SOURCE_TEXT = {
     "pyphot": "pyphot bundled filter library, curve {curve}",
@@ -204,11 +229,12 @@ def _load_registry() -> None:
     else:  # first build of the cache: compute from the filter packages
         table = compute_band_table()
     for name, row in table.items():
-        register_band(name, row["wavelength_um"], source=row["source"])
+        register_band(name, row["wavelength_um"], source=row["source"], family=_default_family(name))
     _ALIASES.update(_default_aliases())
 
 
-def register_band(name: str, wavelength_um: float, source: str = "user", aliases: Iterable[str] = ()) -> Band:
+def register_band(name: str, wavelength_um: float, source: str = "user", aliases: Iterable[str] = (),
+                  family: str | None = None) -> Band:
     """Add a band (or more aliases for one) to the registry.
 
     Args:
@@ -216,6 +242,8 @@ def register_band(name: str, wavelength_um: float, source: str = "user", aliases
         wavelength_um: pivot wavelength in micrometres (0.1-30).
         source: a sentence saying where the value came from.
         aliases: other names that should resolve to this band.
+        family: photometric family shared with other surveys' bands (e.g. ``"g"``), or ``None``
+            (see :func:`band_family`).
 
     Returns:
         The registered :class:`Band`.
@@ -235,7 +263,10 @@ def register_band(name: str, wavelength_um: float, source: str = "user", aliases
         raise ValueError(
             f"band {name!r} is already registered with wavelength {existing.wavelength_um} um"
         )
-    band = Band(name=name, survey=name.split("::")[0], wavelength_um=wavelength_um, source=source)
+    if existing is not None and family is None:
+        family = existing.family  # re-registering to add aliases keeps the family
+    band = Band(name=name, survey=name.split("::")[0], wavelength_um=wavelength_um, source=source,
+                family=None if family is None else str(family))
     if existing is None:
         _ORDER.append(name)
     _REGISTRY[name] = band
@@ -341,6 +372,16 @@ def band_index(names: Iterable) -> np.ndarray:
         resolve_band(err.args[0])  # raises the informative error
         raise
     return mapped[codes].reshape(arr.shape) if arr.size else np.zeros(arr.shape, dtype=np.int16)
+
+
+def band_family(name: str) -> str | None:
+    """The photometric family of a band (canonical name or alias), ``None`` when it has none.
+
+    Example:
+        >>> band_family("ztf::g"), band_family("lsst::g"), band_family("des::Y"), band_family("eros::R")
+        ('g', 'g', 'y', 'R_eros')
+    """
+    return _REGISTRY[resolve_band(name)].family
 
 
 def band_wavelengths_um() -> np.ndarray:

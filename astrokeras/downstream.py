@@ -138,7 +138,8 @@ def embed(encoder: keras.Model, data: LightCurves | TokenizedLightCurves, tokeni
         batch_size: objects per batch.
 
     Raises:
-        ValueError: the encoder gave non-finite latents (naming up to three objects).
+        ValueError: the encoder gave non-finite latents (naming up to three objects), or light
+            curves come with a tokenizer whose band-code channel the encoder does not read.
 
     Example:
         >>> import astrokeras as ak
@@ -148,8 +149,11 @@ def embed(encoder: keras.Model, data: LightCurves | TokenizedLightCurves, tokeni
     """
     import warnings
 
+    from astrokeras.predict import check_band_codes
     from astrokeras.tokens import TruncationWarning
 
+    if isinstance(data, LightCurves):
+        check_band_codes(encoder, tokenizer or Tokenizer())
     tokens = _tokens(data, tokenizer)
     if len(tokens) == 0:  # latent width from the output shape, else from one call on a one-token input
         try:

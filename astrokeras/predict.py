@@ -70,6 +70,28 @@ def _tokenizer_of(model, tokenizer) -> Tokenizer:
     return tokenizer
 
 
+def check_band_codes(model, tokenizer: Tokenizer) -> None:
+    """Raise ``ValueError`` when the tokenizer's band-code channel does not match the model's
+    :class:`~astrokeras.layers.BandEmbedding` (one has it and the other not, or other vocabulary sizes)."""
+    from astrokeras.layers import BandEmbedding
+
+    def find(layer):
+        if isinstance(layer, BandEmbedding):
+            return layer
+        for sub in getattr(layer, "layers", ()):
+            found = find(sub)
+            if found is not None:
+                return found
+        return None
+
+    embedding = find(model)
+    n_model = embedding.n_codes if embedding is not None else 0
+    if n_model != tokenizer.n_band_codes:
+        raise ValueError(f"{model.name} embeds {n_model or 'no'} band codes, the tokenizer makes "
+                         f"{tokenizer.n_band_codes or 'none'} (band_channel={tokenizer.band_channel!r}); use the "
+                         "tokenizer the model was trained with")
+
+
 def _n_features(model) -> int | None:
     inputs = getattr(model, "input", None)
     if isinstance(inputs, Mapping) and "values" in inputs:
@@ -180,10 +202,11 @@ def predict_table(model, data, *, tokenizer: Tokenizer | Mapping | None = None,
         tokenizer = _tokenizer_of(model, tokenizer)
         lcs, report = _read(data, survey, aliases, object_id).validate(policy)
         tokens = tokenizer.tokenize(lcs)
+        check_band_codes(model, tokenizer)
     expected = _n_features(model)
     if expected is not None and tokens.n_features != expected:
         raise ValueError(f"{model.name} reads tokens of {expected} features, the tokenizer gives "
-                         f"{tokens.n_features} (include_flux_err does not match the model)")
+                         f"{tokens.n_features} (include_flux_err or band_channel does not match the model)")
     outputs = predict_in_order(model, tokens, batch_size=batch_size)
     frame = _output_frame(model, outputs, np.asarray(tokens.object_ids), class_names)
     frame.attrs["validation_report"] = report

@@ -70,7 +70,8 @@ SIDECAR_SCHEMA: dict[str, tuple[tuple[type, ...], bool]] = {
 }
 #: Tokenizer block key -> accepted JSON types (values are then checked by ``Tokenizer`` itself).
 _TOKENIZER_SCHEMA = {"include_flux_err": (bool,), "normalization": (str,), "flux_scale": _NUMBER,
-                     "time_scale_days": _NUMBER, "max_length": (int,), "window": (str,)}
+                     "time_scale_days": _NUMBER, "max_length": (int,), "window": (str,),
+                     "band_channel": (str, type(None)), "band_vocabulary": (list,)}
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
 

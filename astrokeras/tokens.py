@@ -13,7 +13,16 @@ Each observation becomes one token (Gupta et al. 2025, Sec. 2.1):
   (forced-photometry) fluxes. ``normalization="per_object"`` divides by each object's largest
   |flux| instead (the older practice; it discards brightness);
 * optional 4th channel ``flux_err``, transformed consistently (the asinh derivative:
-  ``flux_err / sqrt(flux_scale**2 + flux**2)``; per-object: divided by the same maximum).
+  ``flux_err / sqrt(flux_scale**2 + flux**2)``; per-object: divided by the same maximum);
+* optional last channel ``band_code`` (``band_channel``, off by default): an integer code of the
+  band, stored as a float, that :class:`astrokeras.models.GRUEncoder` (``n_band_codes=``) turns
+  into a learned embedding next to the wavelength. ``band_channel="family"`` keys it by the
+  band's family across surveys (:func:`astrokeras.bands.band_family`: ZTF g and LSST g share
+  code 2 of the default vocabulary :data:`astrokeras.bands.BAND_FAMILIES`); ``"wavelength_bins"``
+  by the bin of the pivot wavelength (``band_vocabulary`` = bin edges in um). Code 0 means
+  "unknown" (a band with no family in the vocabulary): the encoder gives it a zero embedding, so
+  an unseen band is read from its wavelength alone. The vocabulary is written into
+  :meth:`Tokenizer.get_config`, so it travels with the model and its sidecar.
 
 Curves longer than ``max_length`` keep the ``max_length`` consecutive observations centred on
 the brightest point (``window="peak"``), or the first / last ``max_length`` (``"first"``,
@@ -38,7 +47,11 @@ import numpy as np
 from astrokeras import bands as _bands
 from astrokeras.photometry import LightCurveError, LightCurves
 
-__all__ = ["Tokenizer", "TokenizedLightCurves", "TruncationWarning"]
+__all__ = ["Tokenizer", "TokenizedLightCurves", "TruncationWarning", "WAVELENGTH_BIN_EDGES_UM"]
+
+#: Default bin edges (um) of ``Tokenizer(band_channel="wavelength_bins")``: u | g, B | c, V, EROS B |
+#: r, o, Kp | i, EROS R | z | y, so the SDSS-like bands of every survey fall in one bin each.
+WAVELENGTH_BIN_EDGES_UM: tuple[float, ...] = (0.42, 0.52, 0.58, 0.70, 0.82, 0.93)
 
 
 class TruncationWarning(UserWarning):
@@ -116,6 +129,16 @@ class Tokenizer:
         max_length: longest token sequence kept (256 covers ~99% of ZTF/LSST transients).
         window: which ``max_length`` observations of a longer curve to keep:
             ``"peak"``, ``"first"`` or ``"last"``.
+        band_channel: ``None`` (default: no band channel), ``"family"`` or ``"wavelength_bins"``:
+            add a last channel with an integer band code (see module docstring).
+        band_vocabulary: for ``"family"`` the family names (code = 1 + position; default
+            :data:`~astrokeras.bands.BAND_FAMILIES`), for ``"wavelength_bins"`` increasing bin
+            edges in um (code = 1 + bin; default :data:`WAVELENGTH_BIN_EDGES_UM`).
+
+    Example:
+        >>> tok = Tokenizer(band_channel="family")
+        >>> tok.n_features, tok.n_band_codes, tok.band_codes(["ztf::g", "lsst::g", "lsst::u"]).tolist()
+        (4, 17, [2, 2, 1])
     """
 
     include_flux_err: bool = False
@@ -124,8 +147,11 @@ class Tokenizer:
     time_scale_days: float = 100.0
     max_length: int = 256
     window: str = "peak"
+    band_channel: str | None = None
+    band_vocabulary: tuple = ()
 
     def __post_init__(self):
+        self._check_band_settings()
         if self.normalization not in ("absolute", "per_object"):
             raise ValueError(f"normalization must be 'absolute' or 'per_object', got {self.normalization!r}")
         if self.window not in ("peak", "first", "last"):
@@ -133,12 +159,75 @@ class Tokenizer:
         if not self.flux_scale > 0 or not self.time_scale_days > 0 or int(self.max_length) < 1:
             raise ValueError("flux_scale and time_scale_days must be > 0 and max_length >= 1")
 
+    def _check_band_settings(self) -> None:
+        vocab = tuple(self.band_vocabulary or ())
+        if self.band_channel is None:
+            if vocab:
+                raise ValueError("Tokenizer: band_vocabulary is set but band_channel is None; "
+                                 "pass band_channel='family' or 'wavelength_bins'")
+        elif self.band_channel == "family":
+            vocab = vocab or _bands.BAND_FAMILIES
+            if not all(isinstance(v, str) and v for v in vocab) or len(set(vocab)) != len(vocab):
+                raise ValueError(f"Tokenizer: band_vocabulary for band_channel='family' must be distinct "
+                                 f"non-empty family names, got {list(vocab)}")
+        elif self.band_channel == "wavelength_bins":
+            try:
+                vocab = tuple(float(v) for v in (vocab or WAVELENGTH_BIN_EDGES_UM))
+            except (TypeError, ValueError):
+                raise ValueError(f"Tokenizer: band_vocabulary for band_channel='wavelength_bins' must be "
+                                 f"bin edges in um, got {list(vocab)}") from None
+            if not (all(0.1 <= v <= 30.0 for v in vocab) and all(b > a for a, b in zip(vocab, vocab[1:]))):
+                raise ValueError(f"Tokenizer: wavelength bin edges must increase strictly within 0.1-30 um, "
+                                 f"got {list(vocab)}")
+        else:
+            raise ValueError(f"Tokenizer: band_channel must be None, 'family' or 'wavelength_bins', "
+                             f"got {self.band_channel!r}")
+        object.__setattr__(self, "band_vocabulary", vocab)  # resolved: the config is self-contained
+
     @property
     def n_features(self) -> int:
-        return 4 if self.include_flux_err else 3
+        return 3 + bool(self.include_flux_err) + (self.band_channel is not None)
+
+    @property
+    def n_band_codes(self) -> int:
+        """Size of the band-code vocabulary, code 0 ("unknown") included; 0 without a band channel."""
+        if self.band_channel is None:
+            return 0
+        return len(self.band_vocabulary) + (1 if self.band_channel == "family" else 2)
+
+    def encoder_kwargs(self) -> dict:
+        """The :class:`~astrokeras.models.GRUEncoder` arguments that match these tokens.
+
+        Example:
+            >>> Tokenizer(include_flux_err=True, band_channel="family").encoder_kwargs()
+            {'n_features': 5, 'n_band_codes': 17}
+        """
+        return {"n_features": self.n_features, "n_band_codes": self.n_band_codes}
+
+    def band_codes(self, band_names) -> np.ndarray:
+        """Integer band codes (int32) of canonical band names; all zeros without a band channel."""
+        names = np.asarray(band_names, dtype=object)
+        if self.band_channel is None or names.size == 0:
+            return np.zeros(names.shape, np.int32)
+        return self._code_table()[_bands.band_index(names)]
+
+    def _code_table(self) -> np.ndarray:
+        """Code of every registered band, indexed by :func:`astrokeras.bands.band_index`."""
+        if self.band_channel == "family":
+            lookup = {f: i + 1 for i, f in enumerate(self.band_vocabulary)}
+            return np.array([lookup.get(_bands.band_family(n), 0) for n in _bands.known_bands()], np.int32)
+        edges = np.asarray(self.band_vocabulary, np.float64)
+        return (1 + np.searchsorted(edges, _bands.band_wavelengths_um(), side="right")).astype(np.int32)
 
     def get_config(self) -> dict:
-        return dataclasses.asdict(self)
+        """Constructor arguments; the band settings only when a band channel is on, so the default
+        tokenizer's configuration (and every recorded ``tokenizer_sha256``) is unchanged."""
+        config = dataclasses.asdict(self)
+        if self.band_channel is None:
+            del config["band_channel"], config["band_vocabulary"]
+        else:
+            config["band_vocabulary"] = list(self.band_vocabulary)
+        return config
 
     def check_observations(self, lcs: LightCurves) -> None:
         """Raise :class:`LightCurveError` naming the first object with a non-finite time or flux (or,
@@ -191,6 +280,8 @@ class Tokenizer:
                 e_tok = flux_err / peak
             wavelength = _bands.band_wavelengths_um()[lcs.band_code[rows]]
             channels = [wavelength, rel_time, f_tok] + ([e_tok] if self.include_flux_err else [])
+            if self.band_channel is not None:
+                channels.append(self._code_table()[lcs.band_code[rows]].astype(np.float32))
             values = np.stack(channels, axis=1).astype(np.float32) if len(rows) else np.zeros(
                 (0, self.n_features), np.float32)
         if not np.isfinite(values).all():  # e.g. a time span of 1e308 days

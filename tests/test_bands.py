@@ -89,3 +89,22 @@ def test_bare_band_in_a_table_error_names_object_and_survey_fix():
     with pytest.raises(bands.UnknownBandError, match=r"object 'a': unknown band 'g'.*pass survey='ztf'"):
         LightCurves.from_table(table)
     assert LightCurves.from_table(table, survey="ztf").band.tolist() == ["ztf::g"]
+
+
+def test_band_families_are_shared_across_surveys():
+    assert {bands.band_family(f"{s}::g") for s in ("ztf", "lsst", "ps1", "des", "sdss")} == {"g"}
+    assert bands.band_family("des::Y") == bands.band_family("lsst::y") == "y"
+    assert [bands.band_family(b) for b in ("atlas::c", "atlas::o", "eros::B", "eros::R", "bessell::R", "kepler::Kp")] \
+        == ["c", "o", "B_eros", "R_eros", "R", "Kp"]
+    assert bands.band_family("ztfr") == "r"  # aliases resolve
+    # every shipped band has a family in the default vocabulary
+    assert all(bands.band_family(b) in bands.BAND_FAMILIES for b in bands.known_bands()
+               if b.split("::")[0] in ("ztf", "lsst", "ps1", "des", "sdss", "atlas", "eros", "bessell", "kepler"))
+
+
+def test_registered_band_family_defaults_to_none_and_is_kept_on_re_registration():
+    bands.register_band("testfam::w", 0.61, source="test")
+    assert bands.band_family("testfam::w") is None
+    bands.register_band("testfam::v", 0.55, source="test", family="V")
+    bands.register_band("testfam::v", 0.55, aliases=["testfamv"])
+    assert bands.band_family("testfamv") == "V"

@@ -27,7 +27,7 @@ from keras_helpers import make_sequence_inputs, run_keras_model_checks, tiny_tas
 
 import astrokeras as ak
 from astrokeras import downstream as ds
-from astrokeras.layers import GradientReversal
+from astrokeras.layers import BandEmbedding, GradientReversal
 from astrokeras.losses import ClassWeightedCrossentropy, SupervisedContrastiveLoss
 from astrokeras.models import (
     AdversarialClassifier,
@@ -35,6 +35,7 @@ from astrokeras.models import (
     ContrastiveClassifier,
     GRUEncoder,
     ProbabilisticRegressor,
+    InvariantClassifier,
     Regressor,
 )
 from astrokeras.models.probabilistic_regressor import NormalLog1pNLL, NormalParameters
@@ -45,6 +46,10 @@ MODELS = os.path.join(ROOT, "saved_models")
 TINY = dict(gru_units=8, dense_units=(8,), latent_dim=6)
 TOKENIZER = {"include_flux_err": False, "normalization": "absolute", "flux_scale": 10.0,
              "time_scale_days": 100.0, "max_length": 64, "window": "peak"}
+# the token formats of the flow tests: the default, and flux error + band-family embedding
+TOKEN_FORMATS = {"default": TOKENIZER,
+                 "flux_err+band": {**TOKENIZER, "include_flux_err": True, "band_channel": "family",
+                                   "band_vocabulary": ["g", "r", "i"]}}
 
 MODEL_FACTORIES = {
     "GRUEncoder": lambda: GRUEncoder(n_gru_layers=2, dropout=0.1, **TINY),
@@ -71,11 +76,35 @@ def test_model_round_trips(name, tmp_path):
 
 
 @pytest.mark.parametrize("layer_factory", [lambda: GradientReversal(0.5),
-                                           lambda: NormalParameters(0.01, loc=0.1, scale=0.3)],
-                         ids=["GradientReversal", "NormalParameters"])
+                                           lambda: NormalParameters(0.01, loc=0.1, scale=0.3),
+                                           lambda: BandEmbedding(4, 2, dropout=0.3, seed=2)],
+                         ids=["GradientReversal", "NormalParameters", "BandEmbedding"])
 def test_layer_round_trips(layer_factory, tmp_path):
     data = np.random.default_rng(0).normal(size=(2, 2)).astype("float32")
     run_keras_model_checks(layer_factory, data, tmp_path)
+
+
+def test_band_encoder_round_trips_and_trains_under_the_custom_step(tmp_path):
+    """GRUEncoder with flux error and a band embedding (dropout on): round trip, then an
+    InvariantClassifier's custom step (TF/JAX/torch) trains it, the band table included."""
+    tok = ak.Tokenizer(**TOKEN_FORMATS["flux_err+band"])
+    factory = lambda: GRUEncoder(**tok.encoder_kwargs(), band_dropout=0.2, **TINY)  # noqa: E731
+    inputs = make_sequence_inputs(batch=2, length=7, n_features=tok.n_features)
+    inputs["values"][..., -1] = [[1, 2, 3, 0, 1, 2, 3], [3, 3, 1, 1, 2, 2, 0]]
+    run_keras_model_checks(factory, inputs, tmp_path, sequence_lengths=(5,))
+    keras.utils.set_random_seed(0)
+    x, y = tiny_task_data(batch=16, n_features=tok.n_features)
+    x["values"][..., -1] = np.where(x["mask"], np.arange(16)[:, None] % 4, 0)
+    y["object"] = np.arange(16) // 2
+    model = InvariantClassifier(factory(), n_classes=2, consistency_weight=1.0)
+    model.compile(optimizer=keras.optimizers.Adam(0.02))
+    before = model.encoder.get_layer("band_embedding").get_weights()[0].copy()
+    history = model.fit(x, y, epochs=6, batch_size=8, verbose=0).history
+    assert np.all(np.isfinite(history["loss"])) and history["loss"][-1] < history["loss"][0]
+    assert not np.allclose(model.encoder.get_layer("band_embedding").get_weights()[0], before)
+    model.save(tmp_path / "inv.keras")
+    reloaded = keras.models.load_model(tmp_path / "inv.keras")
+    np.testing.assert_allclose(reloaded.predict(x, verbose=0), model.predict(x, verbose=0), atol=1e-5)
 
 
 @pytest.mark.parametrize("loss", [SupervisedContrastiveLoss(0.3), ClassWeightedCrossentropy([0.5, 1.5]),
@@ -168,14 +197,15 @@ def flow_data():
     return lcs
 
 
-@pytest.fixture
-def preset_dir(tmp_path):
-    """A released-style tiny encoder with its sidecar in a models folder."""
+@pytest.fixture(params=sorted(TOKEN_FORMATS))
+def preset_dir(request, tmp_path):
+    """A released-style tiny encoder with its sidecar in a models folder, for each token format."""
     keras.utils.set_random_seed(0)
     models = tmp_path / "models"
     models.mkdir()
-    GRUEncoder(**TINY).save(models / "tiny_preset.keras")
-    ak.presets.write_sidecar(str(models / "tiny_preset.keras"), tokenizer=TOKENIZER)
+    tokenizer = ak.Tokenizer(**TOKEN_FORMATS[request.param])
+    GRUEncoder(**tokenizer.encoder_kwargs(), **TINY).save(models / "tiny_preset.keras")
+    ak.presets.write_sidecar(str(models / "tiny_preset.keras"), tokenizer=tokenizer.get_config())
     return str(models)
 
 
@@ -213,6 +243,9 @@ def test_flow_preset_embed_head_finetune_save_predict_table(flow_data, preset_di
     assert list(frame["predicted_class"]) == list(classes[np.argmax(expected, axis=1)])
     with pytest.raises(TypeError, match="predict_table"):
         reloaded.predict(lcs)
+    wrong = ak.Tokenizer(include_flux_err=True, band_channel=None if tokenizer.band_channel else "family")
+    with pytest.raises(ValueError, match="band codes"):  # a band format the model was not trained with
+        reloaded.predict_table(table, tokenizer=wrong)
 
 
 @pytest.mark.parametrize("task", ["regression", "normal"])

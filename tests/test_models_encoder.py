@@ -37,7 +37,9 @@ def test_get_config_is_exactly_the_constructor_arguments():
     encoder = GRUEncoder(n_features=4, **TINY)
     config = encoder.get_config()
     parameters = set(inspect.signature(GRUEncoder.__init__).parameters) - {"self", "kwargs"}
-    assert set(config) == parameters
+    # without a band embedding its three arguments are left out (the configuration of every
+    # existing encoder is unchanged); test_band_encoder_layers_config_and_sizes checks them
+    assert set(config) == parameters - {"n_band_codes", "band_embedding_dim", "band_dropout"}
     assert config["n_features"] == 4 and config["dense_units"] == [8]
     assert GRUEncoder.from_config(config).get_config() == config
 
@@ -98,3 +100,52 @@ def test_bad_arguments_raise():
         GRUEncoder(n_gru_layers=0)
     with pytest.raises(ValueError, match="dropout"):
         GRUEncoder(dropout=1.0)
+
+
+# ------------------------------------------------------------------------ band-code channel
+def _with_codes(inputs, codes):
+    values = inputs["values"].copy()
+    values[..., -1] = codes
+    return {"values": values, "mask": inputs["mask"]}
+
+
+def test_band_encoder_keras_checks(tmp_path):
+    inputs = make_sequence_inputs(batch=2, length=9, n_features=5)
+    inputs["values"][..., -1] = np.random.default_rng(0).integers(0, 17, size=(2, 9))
+    model, reloaded = run_keras_model_checks(
+        lambda: GRUEncoder(n_features=5, n_band_codes=17, band_embedding_dim=3, band_dropout=0.1, **TINY),
+        inputs, tmp_path, expected_output_shape=(TINY["latent_dim"],))
+    assert reloaded.get_layer("band_embedding").n_codes == 17
+    np.testing.assert_array_equal(reloaded.get_layer("band_embedding").get_weights()[0],
+                                  model.get_layer("band_embedding").get_weights()[0])
+
+
+def test_band_encoder_layers_config_and_sizes():
+    encoder = GRUEncoder(n_features=4, n_band_codes=5, band_embedding_dim=2, **TINY)
+    assert [layer.name for layer in encoder.layers] == ["values", "band_embedding", "mask", "gru", "dense_0",
+                                                        "latent"]
+    assert encoder.get_layer("gru").get_weights()[0].shape[0] == 4 - 1 + 2  # GRU reads 3 channels + the band vector
+    config = encoder.get_config()
+    parameters = set(inspect.signature(GRUEncoder.__init__).parameters) - {"self", "kwargs"}
+    assert set(config) == parameters
+    assert GRUEncoder.from_config(config).get_config() == config
+
+
+def test_band_code_changes_the_latent_and_unknown_code_reads_the_wavelength():
+    keras.utils.set_random_seed(0)
+    encoder = GRUEncoder(n_features=4, n_band_codes=5, band_embedding_dim=2, **TINY)
+    inputs = make_sequence_inputs(batch=1, length=6, n_features=4, seed=3)
+    mask = inputs["mask"]
+    out = {c: _encode(encoder, **_with_codes(inputs, c)) for c in (0, 1, 2, 9)}
+    assert not np.allclose(out[1], out[2], atol=1e-6)  # different bands, different latents
+    np.testing.assert_allclose(out[9], out[0], atol=1e-7)  # out-of-range code = unknown
+    moved = _with_codes(inputs, 0)
+    moved["values"][..., 0] += 0.2  # with an unknown band, the wavelength still matters
+    assert not np.allclose(_encode(encoder, moved["values"], mask), out[0], atol=1e-6)
+
+
+def test_band_arguments_raise():
+    with pytest.raises(ValueError, match="n_codes"):
+        GRUEncoder(n_features=4, n_band_codes=1)
+    with pytest.raises(ValueError, match="n_band_codes"):
+        GRUEncoder(n_features=1, n_band_codes=5)

@@ -157,3 +157,60 @@ def test_truncation_is_reported_with_counts():
     assert tok.truncation_message().startswith("3 of 3 light curves are longer than max_length=8 tokens; kept the "
                                                "first observations (window='first')")
     assert Tokenizer(max_length=20).tokenize(lcs).truncation_message() is None
+
+
+# ------------------------------------------------------------------------ band-code channel
+def test_band_channel_family_codes_shared_across_surveys():
+    lcs = LightCurves(["a"] * 4, [0.0, 1.0, 2.0, 3.0], ["ztf::g", "lsst::g", "lsst::u", "ps1::r"],
+                      [10.0, 20.0, 5.0, 7.0], [1.0, 2.0, 1.0, 1.0])
+    plain = Tokenizer(include_flux_err=True).tokenize(lcs).values
+    tok = Tokenizer(include_flux_err=True, band_channel="family")
+    v = tok.tokenize(lcs).values
+    assert tok.n_features == 5 and v.shape == (4, 5)
+    np.testing.assert_array_equal(v[:, :4], plain)  # the other channels, wavelength first, are unchanged
+    vocab = list(bands.BAND_FAMILIES)
+    assert v[:, 4].tolist() == [1 + vocab.index("g")] * 2 + [1 + vocab.index("u"), 1 + vocab.index("r")]
+    assert tok.n_band_codes == len(vocab) + 1
+    assert tok.encoder_kwargs() == {"n_features": 5, "n_band_codes": len(vocab) + 1}
+
+
+def test_band_channel_wavelength_bins_and_custom_vocabulary():
+    tok = Tokenizer(band_channel="wavelength_bins", band_vocabulary=[0.5, 0.7])
+    assert tok.band_vocabulary == (0.5, 0.7) and tok.n_band_codes == 4
+    assert tok.band_codes(["ztf::g", "lsst::g", "ztf::r", "lsst::z"]).tolist() == [1, 1, 2, 3]
+    default = Tokenizer(band_channel="wavelength_bins")
+    # the default bins put every survey's g in one bin and r in the next-but-one
+    g, r = default.band_codes(["ztf::g", "ps1::g", "des::g", "sdss::g"]), default.band_codes(["ztf::r", "lsst::r"])
+    assert len(set(g.tolist())) == 1 and len(set(r.tolist())) == 1 and r[0] > g[0]
+    fam = Tokenizer(band_channel="family", band_vocabulary=("g", "r"))
+    assert fam.band_codes(["ztf::g", "lsst::r", "lsst::u"]).tolist() == [1, 2, 0]  # u: not in vocabulary -> 0
+
+
+def test_unseen_band_gets_code_zero_and_keeps_its_wavelength():
+    bands.register_band("tokentest::w", 0.61, source="test")  # no family
+    lcs = LightCurves(["a", "a"], [0.0, 1.0], ["tokentest::w", "ztf::g"], [1.0, 2.0], [1.0, 1.0])
+    v = Tokenizer(band_channel="family").tokenize(lcs).values
+    assert v[0, 3] == 0.0 and v[0, 0] == pytest.approx(0.61)
+
+
+def test_default_config_is_unchanged_and_band_config_round_trips():
+    assert set(Tokenizer().get_config()) == {"include_flux_err", "normalization", "flux_scale",
+                                             "time_scale_days", "max_length", "window"}
+    tok = Tokenizer(band_channel="family", band_vocabulary=["g", "r"])
+    config = tok.get_config()
+    assert config["band_channel"] == "family" and config["band_vocabulary"] == ["g", "r"]
+    assert Tokenizer(**config) == tok and hash(Tokenizer(**config)) == hash(tok)
+    resolved = Tokenizer(band_channel="family").get_config()["band_vocabulary"]
+    assert resolved == list(bands.BAND_FAMILIES)  # the vocabulary is written out, not implied
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    (dict(band_channel="names"), "band_channel"),
+    (dict(band_vocabulary=["g"]), "band_channel is None"),
+    (dict(band_channel="family", band_vocabulary=["g", "g"]), "distinct"),
+    (dict(band_channel="wavelength_bins", band_vocabulary=[0.7, 0.5]), "increase"),
+    (dict(band_channel="wavelength_bins", band_vocabulary=["x"]), "bin edges"),
+])
+def test_bad_band_settings_raise(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        Tokenizer(**kwargs)

@@ -1,5 +1,6 @@
 """Small reusable Keras layers (registered serializable under the ``astrokeras`` package)."""
 
+from astrokeras.layers.band_embedding import BandEmbedding
 from astrokeras.layers.gradient_reversal import GradientReversal
 
-__all__ = ["GradientReversal"]
+__all__ = ["BandEmbedding", "GradientReversal"]

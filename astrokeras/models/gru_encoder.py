@@ -3,6 +3,8 @@
 Architecture (paper defaults)::
 
     {"values": (B, T, F), "mask": (B, T) bool}
+      [-> BandEmbedding        "band_embedding", only with n_band_codes > 0: the last channel
+                               (band code) -> a learned vector next to the wavelength]
       -> GRU(100)              final hidden state = state at the last *valid* step (explicit mask)
       -> Dense(128, relu)      "dense_0"  (one entry of ``dense_units`` per hidden layer)
       -> Dense(128)            "latent"   z = C_L(X), linear by default (``latent_activation``)
@@ -29,6 +31,8 @@ from typing import Sequence
 
 import keras
 
+from astrokeras.layers.band_embedding import BandEmbedding
+
 __all__ = ["GRUEncoder"]
 
 
@@ -40,7 +44,8 @@ class GRUEncoder(keras.Model):
     ``get_config`` returns exactly the constructor arguments.
 
     Args:
-        n_features: channels per token (3: wavelength, time, flux; 4: + flux error).
+        n_features: channels per token (3: wavelength, time, flux; 4: + flux error; one more with
+            a band-code channel). ``Tokenizer.encoder_kwargs()`` gives this and ``n_band_codes``.
         gru_units: units of each GRU layer (paper: 100).
         n_gru_layers: stacked GRU layers (all but the last return sequences, masked).
         dense_units: widths of the hidden Dense layers between the GRU and the latent
@@ -52,6 +57,12 @@ class GRUEncoder(keras.Model):
         name: model name.
         trainable: whether the encoder's weights are trainable (kept by save/load so that a
             frozen encoder inside a fine-tuned model stays frozen).
+        n_band_codes: 0 (default: no band embedding) or the band-code vocabulary size of
+            ``Tokenizer(band_channel=...)`` (``Tokenizer.n_band_codes``): the last channel is
+            then embedded by :class:`~astrokeras.layers.BandEmbedding` (code 0, unknown -> zeros).
+        band_embedding_dim: size of the band vector.
+        band_dropout: training-time probability of hiding a token's band code (code 0), so the
+            encoder also learns to read bands it has no embedding for from the wavelength.
 
     Returns (when called):
         ``(B, latent_dim)`` float tensor.
@@ -76,8 +87,14 @@ class GRUEncoder(keras.Model):
         dropout: float = 0.0,
         name: str = "gru_encoder",
         trainable: bool = True,
+        n_band_codes: int = 0,
+        band_embedding_dim: int = 4,
+        band_dropout: float = 0.0,
         **kwargs,
     ):
+        if int(n_band_codes) and int(n_features) < 2:
+            raise ValueError(f"GRUEncoder: n_band_codes={n_band_codes} needs n_features >= 2 (the band code "
+                             f"is the last channel), got {n_features}")
         if int(n_features) < 1:
             raise ValueError(f"GRUEncoder: n_features must be >= 1, got {n_features}")
         if int(n_gru_layers) < 1:
@@ -90,6 +107,9 @@ class GRUEncoder(keras.Model):
         values = keras.Input(shape=(None, int(n_features)), dtype="float32", name="values")
         mask = keras.Input(shape=(None,), dtype="bool", name="mask")
         x = values
+        if int(n_band_codes):
+            x = BandEmbedding(int(n_band_codes), int(band_embedding_dim), float(band_dropout),
+                              name="band_embedding")(x)
         for i in range(int(n_gru_layers)):
             last = i == int(n_gru_layers) - 1
             x = keras.layers.GRU(
@@ -114,8 +134,15 @@ class GRUEncoder(keras.Model):
         self.activation = activation
         self.latent_activation = latent_activation
         self.dropout = float(dropout)
+        self.n_band_codes = int(n_band_codes)
+        self.band_embedding_dim = int(band_embedding_dim)
+        self.band_dropout = float(band_dropout)
 
     def get_config(self) -> dict:
+        """The constructor arguments; the band-embedding ones only when it is on, so the configuration
+        (and fingerprint) of every encoder without one is what it was before the option existed."""
+        band = ({"n_band_codes": self.n_band_codes, "band_embedding_dim": self.band_embedding_dim,
+                 "band_dropout": self.band_dropout} if self.n_band_codes else {})
         return {
             "n_features": self.n_features,
             "gru_units": self.gru_units,
@@ -127,6 +154,7 @@ class GRUEncoder(keras.Model):
             "dropout": self.dropout,
             "name": self.name,
             "trainable": self.trainable,
+            **band,
         }
 
     @classmethod
