@@ -14,7 +14,7 @@ format               tokens
 ``flux_err+band``    both
 ===================  ==============================================================================
 
-and measures each encoder with ``recipes.cross_survey``'s protocol (its ``encoder_runs``: heads
+and measures each encoder with the cross-survey protocol of :mod:`astrokeras.transfer` (``encoder_runs``: heads
 trained on ZTF latents applied to LSST latents of the same simulated objects, heads trained on
 BTS g+r latents applied to g-only / r-only latents, the redshift-matched survey probe). Every
 derived measure gets a 95% bootstrap CI over the test objects, and every format is compared with
@@ -53,7 +53,7 @@ import pandas as pd
 import astrokeras as ak
 from astrokeras.bootstrap import weighted_metric
 from astrokeras.results import RunLog, provenance, write_table
-from recipes import cross_survey as xs
+from astrokeras.transfer import TransferConfig, bts_views, encoder_runs, simulate_eval_views
 
 FORMATS: dict[str, dict] = {
     "current": {},
@@ -85,7 +85,7 @@ class Config:
     learning_rate: float = 2e-3
     max_length: int = 128
     objects_per_batch: int = 32  # invariant objective: two views of each of these objects per batch
-    # evaluation (recipes.cross_survey's protocol)
+    # evaluation (astrokeras.transfer: recipes.cross_survey's protocol)
     targets: tuple[str, ...] = ("lsst",)
     n_per_class: int = 120
     head_seeds: tuple[int, ...] = (0, 1)
@@ -257,17 +257,15 @@ def run(config: Config, workdir: str) -> pd.DataFrame:
     t_pre = time.perf_counter() - t_start
 
     models = os.path.join(workdir, "models")
-    xs_config = xs.get_config(quick=True, encoders=tuple(config.formats), models_dir=models, targets=config.targets,
-                              n_per_class=config.n_per_class, head_seeds=config.head_seeds,
-                              head_epochs=config.head_epochs, n_boot=config.n_boot, compare=(),
-                              bts=config.bts)
-    views = xs.simulate_eval_views(xs_config, workdir)
+    xs_config = TransferConfig(models_dir=models, targets=config.targets, n_per_class=config.n_per_class,
+                               head_seeds=config.head_seeds, head_epochs=config.head_epochs, bts=config.bts)
+    views = simulate_eval_views(xs_config, workdir)
     meta, ids = views["ztf"].metadata, views["ztf"].object_ids
     y_class = np.array([CLASSES.index(c) for c in meta["label"]])
     y_z = meta["redshift"].to_numpy(float)
     train_e, dev_e, test_e = (ak.tasks.positions(views["ztf"], p) for p in ak.evaluation.train_dev_test_split_ids(
         ids, meta["label"].to_numpy(), 0.2, 0.2, seed=0))
-    bts = xs.bts_views(xs_config) if config.bts else None
+    bts = bts_views(xs_config) if config.bts else None
     data = {"views": views, "train": train_e, "dev": dev_e, "test": test_e, "y_class": y_class, "y_z": y_z,
             "n_classes": len(CLASSES), "bts": bts}
     log = RunLog(n_boot=config.n_boot)
@@ -277,8 +275,8 @@ def run(config: Config, workdir: str) -> pd.DataFrame:
         key = ak.caching.cache_key("token_format_runs", {"sha256": sha, "xs": dataclasses.asdict(xs_config),
                                                          "data": ak.results.array_fingerprint(ids, y_z)}, 1)
         records, _, seconds[name] = ak.caching.cached(os.path.join(workdir, "cache", f"{name}_{key}.pkl"),
-                                                      lambda: xs.encoder_runs(name, xs_config, data),
-                                                      _read_pickle, _write_pickle)
+                                                      lambda: encoder_runs(name, xs_config, data),
+                                                      ak.caching.read_pickle, ak.caching.write_pickle)
         for rec in records:
             log.add(rec["row"], rec["column"], rec["metric"], split=0, seed=rec["seed"], y_true=rec["y_true"],
                     y_pred=rec["y_pred"])
@@ -286,22 +284,6 @@ def run(config: Config, workdir: str) -> pd.DataFrame:
         print(f"[token_format] measured {name} in {seconds[name]:.0f} s", flush=True)
     return write_outputs(log, probes, pre, config, workdir, views, bts, seconds, t_pre,
                          time.perf_counter() - t_start)
-
-
-def _read_pickle(path: str):
-    import pickle
-
-    with open(path, "rb") as fh:
-        return pickle.load(fh)
-
-
-def _write_pickle(value, path: str) -> None:
-    import pickle
-
-    def write(tmp):
-        with open(tmp, "wb") as fh:
-            pickle.dump(value, fh)
-    ak.caching.atomic_write(path, write)
 
 
 def _probe(name, models, views, y_class, y_z, config) -> dict[str, list[float]]:
