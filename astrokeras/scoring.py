@@ -133,23 +133,30 @@ _CACHE: dict = {}
 _CACHE_LOCK = threading.Lock()
 
 
-def cached_scoring_model(encoder: str, tokenizer=None, head: str | None = None, class_names=None):
+def cached_scoring_model(encoder: str, tokenizer=None, head: str | None = None, class_names=None,
+                         engine: str = "keras"):
     """:func:`load_scoring_model` (+ :func:`load_head`) once per process, keyed by name/path.
 
     Dask workers and Spark executors call this inside each task: the model is loaded on the
     first task of a process and reused afterwards (a file's modification time is part of the
-    key, so a replaced file is reloaded).
+    key, so a replaced file is reloaded). ``engine``: see :mod:`astrokeras.engines`.
+
+    Returns:
+        ``(model, tokenizer, forward pass, (head, class names) or None)``.
     """
     def stamp(p):
         return os.path.getmtime(p) if isinstance(p, str) and os.path.exists(p) else None
 
+    from astrokeras.engines import inference_function
+
     key = (encoder, stamp(encoder), json.dumps(tokenizer, sort_keys=True, default=str), head, stamp(head),
-           tuple(class_names or ()))
+           tuple(class_names or ()), engine)
     with _CACHE_LOCK:
         if key not in _CACHE:
             model, tok = load_scoring_model(encoder, tokenizer)
             loaded_head = load_head(head, class_names) if head is not None else None
-            _CACHE[key] = (model, tok, InferenceFunction(model), loaded_head)
+            fn = inference_function(model, engine, source=encoder, tokenizer=tok)
+            _CACHE[key] = (model, tok, fn, loaded_head)
         return _CACHE[key]
 
 
@@ -262,18 +269,20 @@ def _output_frame(ids, z: np.ndarray, head_model=None, names=None) -> pd.DataFra
 
 def score_table(table, encoder: str, *, head: str | None = None, class_names: Sequence[str] | None = None,
                 tokenizer: Mapping | None = None, aliases: Mapping[str, str] | None = None,
-                survey: str | None = None, validate: bool = True, batch_size: int = 1024) -> pd.DataFrame:
+                survey: str | None = None, validate: bool = True, batch_size: int = 1024,
+                engine: str = "keras") -> pd.DataFrame:
     """Score one in-memory table of whole light curves with a per-process cached model.
 
     The building block of the Dask and Spark paths (:mod:`astrokeras.dask_scoring`,
     :mod:`astrokeras.spark`): ``encoder`` and ``head`` are names/paths, loaded once per process
-    (:func:`cached_scoring_model`). Every object's rows must be in ``table``.
+    (:func:`cached_scoring_model`). Every object's rows must be in ``table``. ``engine``:
+    ``"keras"`` or ``"onnx"`` (:mod:`astrokeras.engines`).
 
     Returns:
         The :func:`embed_stream` columns, one row per object (objects without a valid
         observation are dropped by the validation).
     """
-    model, tok, fn, loaded_head = cached_scoring_model(encoder, tokenizer, head, class_names)
+    model, tok, fn, loaded_head = cached_scoring_model(encoder, tokenizer, head, class_names, engine)
     head_model, names = loaded_head if loaded_head is not None else (None, None)
     lcs = table if isinstance(table, LightCurves) else LightCurves.from_table(table, aliases=aliases, survey=survey)
     if validate:
@@ -364,8 +373,8 @@ def embed_stream(encoder, source, *, head=None, class_names: Sequence[str] | Non
                  tokenizer: Tokenizer | Mapping | None = None, chunk_size: int = 20_000, batch_size: int = 1024,
                  length_step: int = 16, grouped: bool = True, validate: bool = True, prefetch: bool = True,
                  aliases: Mapping[str, str] | None = None, survey: str | None = None,
-                 summary: ScoringSummary | None = None, inference_threads: int = 1,
-                 **chunk_kwargs) -> Iterator[pd.DataFrame]:
+                 summary: ScoringSummary | None = None, inference_threads: int = 1, engine: str = "keras",
+                 onnx_cache_dir: str | None = None, **chunk_kwargs) -> Iterator[pd.DataFrame]:
     """Latents (and class probabilities) of every object of ``source``, one DataFrame per chunk.
 
     Args:
@@ -384,6 +393,9 @@ def embed_stream(encoder, source, *, head=None, class_names: Sequence[str] | Non
         aliases, survey: column aliases and survey of bare band names (tables).
         summary: a :class:`ScoringSummary` to fill in (counts, timings).
         inference_threads: model calls run at once (2 on a free 2-core machine; same outputs).
+        engine: ``"keras"`` (XLA-compiled forward pass) or ``"onnx"`` (onnxruntime on the
+            encoder's ONNX export, made once and cached under ``onnx_cache_dir``, default
+            ``$ASTROKERAS_CACHE/onnx``): see :mod:`astrokeras.engines`. Same outputs to 1e-4.
         chunk_kwargs: more arguments of :func:`~astrokeras.chunking.iter_light_curve_chunks`.
 
     Yields:
@@ -398,8 +410,10 @@ def embed_stream(encoder, source, *, head=None, class_names: Sequence[str] | Non
     """
     from astrokeras.tokens import TruncationWarning
 
+    from astrokeras.engines import inference_function
+
     model, tokenizer = load_scoring_model(encoder, tokenizer)
-    fn = InferenceFunction(model)
+    fn = inference_function(model, engine, source=encoder, tokenizer=tokenizer, cache_dir=onnx_cache_dir)
     head_model, names = load_head(head, class_names) if head is not None else (None, None)
     summary = summary if summary is not None else ScoringSummary()
     chunks = iter_light_curve_chunks(source, chunk_size, grouped=grouped, aliases=aliases, survey=survey,
@@ -511,6 +525,9 @@ def build_parser():
     ap.add_argument("--batch-size", type=int, default=1024, help="objects per model call (default 1024)")
     ap.add_argument("--inference-threads", type=int, default=1, help="model calls at once (default 1; 2 suits a "
                     "free 2-core machine)")
+    ap.add_argument("--engine", choices=("keras", "onnx"), default="keras", help="inference engine: keras "
+                    "(XLA-compiled, default) or onnx (onnxruntime on an ONNX export of the encoder, cached in "
+                    "$ASTROKERAS_CACHE/onnx; needs the onnx extra)")
     ap.add_argument("--unsorted", action="store_true", help="rows of an object are not contiguous: "
                     "hash-partition the input first (output then goes partition by partition)")
     ap.add_argument("--survey", help="survey of bare band names such as 'g'")
@@ -525,6 +542,6 @@ def main(argv: list[str] | None = None) -> int:
     summary = score_to_parquet(args.encoder, source, args.output, head=args.head, class_names=args.class_names,
                                chunk_size=args.chunk_size, batch_size=args.batch_size, grouped=not args.unsorted,
                                survey=args.survey, progress=not args.no_progress,
-                               inference_threads=args.inference_threads)
+                               inference_threads=args.inference_threads, engine=args.engine)
     print(f"wrote {args.output}: {summary}")
     return 0
