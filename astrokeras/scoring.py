@@ -14,12 +14,13 @@ the objects (first appearance), exactly as :func:`astrokeras.downstream.embed` o
 would give, for ``grouped=True`` input; ``grouped=False`` (rows in any order) goes partition by
 partition instead (see :mod:`astrokeras.chunking`).
 
-Speed (numbers in BENCHMARKS.md, ``benchmarks/scoring_scale.py``):
+Speed (numbers in BENCHMARKS.md, section ``survey_scale``, ``benchmarks/survey_scale.py``):
 
 * within a chunk, objects are sorted by length and cut into batches of ``batch_size``, each padded
   to its longest curve rounded up to ``length_step`` tokens: little padding, few shapes;
 * the model runs as one compiled function per shape (``jax.jit`` of ``stateless_call`` under JAX,
-  ``tf.function(jit_compile=True)`` under TensorFlow, ``predict_on_batch`` under torch);
+  ``tf.function(jit_compile=True)`` under TensorFlow, ``predict_on_batch`` under torch), or, with
+  ``engine="onnx"``, in onnxruntime on a cached ONNX export (:mod:`astrokeras.engines`);
 * a background thread reads, validates, tokenizes and pads the next chunk while the model runs.
 
 Example:
