@@ -64,7 +64,8 @@ def _score_partition(frame: pd.DataFrame, *args, **kwargs) -> pd.DataFrame:
 
 def score_dask(data, encoder: str, *, head: str | None = None, class_names: Sequence[str] | None = None,
                tokenizer: Mapping | None = None, aliases: Mapping[str, str] | None = None,
-               survey: str | None = None, validate: bool = True, batch_size: int = 1024, engine: str = "keras"):
+               survey: str | None = None, validate: bool = True, batch_size: int | None = None,
+               engine: str = "keras"):
     """Latents (+ class probabilities) of every object of a Dask DataFrame or LSDB catalog.
 
     Args:

@@ -119,7 +119,10 @@ def render(args, info: dict, rows: list, alerts: dict | None, onnx: dict | None,
             got.setdefault((kind, size), []).append((extra, r))
     lines += ["", "Model s: the model calls (and output frames) in the main thread; read+validate+tokenize: the "
               "background thread that prepares the next chunk meanwhile. Dask rows time the client (the workers' "
-              "CPU is not counted; encoder load excluded by a warm-up pass), so their CPU column is blank.", "",
+              "CPU is not counted; encoder load excluded by a warm-up pass), so their CPU column is blank. Inference "
+              f"threads (model calls at once): both settings at {info.get('mid', 0):,} curves, then the faster one of "
+              "each engine at the larger sizes; batches are the engines' defaults (Keras 1024 curves padded to "
+              "multiples of 16 tokens, ONNX 256 curves and multiples of 4: `astrokeras.scoring.BATCH_DEFAULTS`).", "",
               "Targets (issue 13), in this run:"]
     sizes = sorted(args.sizes)
 
@@ -137,8 +140,8 @@ def render(args, info: dict, rows: list, alerts: dict | None, onnx: dict | None,
     if r is not None:
         lines.append(
             f"* >= 10k curves/s end to end on 2 cores, at {big:,} curves: {_met(_rate(r) >= TARGET_RATE)}, best row "
-            f"{_rate(r):,.0f} curves/s wall ({extra.get('engine')}, {extra.get('inference_threads', 1)} inference "
-            f"threads), {_rate(r, 'cpu_s'):,.0f} curves per CPU-second, with the load above")
+            f"{_rate(r):,.0f} curves/s wall ({extra.get('engine')} engine, inference_threads="
+            f"{extra.get('inference_threads', 1)}), {_rate(r, 'cpu_s'):,.0f} curves per CPU-second, with the load above")
     for size in sizes:
         feats = got.get(("features", size))
         extra, r = best(size)
@@ -222,18 +225,31 @@ def main(argv=None) -> int:
     info["export"] = f"{r['seconds']:.1f} s, {r['cpu_s']:.1f} CPU-s"
     sizes = sorted(args.sizes)
     mid = sizes[len(sizes) // 2] if len(sizes) > 2 else sizes[-1]
-    plan = []
-    for size in sizes:  # the two engines and the extractor back to back, so they see similar load
-        plan += [("stream", size, {"engine": "keras"}), ("stream", size, {"engine": "onnx", "inference_threads": 2})]
-        if size == mid:
-            plan += [("stream", size, {"engine": "onnx", "inference_threads": 1}),
-                     ("stream", size, {"engine": "keras", "inference_threads": 2})]
-        if size in args.feature_sizes:
-            plan.append(("features", size, {}))
-    plan += [("features", size, {}) for size in sorted(args.feature_sizes) if size not in sizes]
-    plan += [("dask1", args.dask_size, {"engine": args.dask_engine}),
-             ("dask2", args.dask_size, {"engine": args.dask_engine})]
+    info["mid"] = mid
     rows: list = []
+    threads = {"keras": 1, "onnx": 2}  # inference threads at the sizes above mid: the faster of 1 and 2 at mid
+
+    def plan():
+        """The measurements, in order; the two engines and the extractor back to back (similar load)."""
+        for size in sizes:
+            if size < mid:
+                yield from [("stream", size, {"engine": "keras"}), ("stream", size, {"engine": "onnx"})]
+            elif size == mid:
+                for engine in ("keras", "onnx"):
+                    yield from [("stream", size, {"engine": engine, "inference_threads": t}) for t in (1, 2)]
+                for engine in ("keras", "onnx"):
+                    mine = [(extra, r) for kind, s_, extra, r in rows
+                            if kind == "stream" and s_ == size and extra["engine"] == engine and "failed" not in r]
+                    if mine:
+                        threads[engine] = max(mine, key=lambda c: _rate(c[1]))[0]["inference_threads"]
+            else:
+                yield from [("stream", size, {"engine": e, "inference_threads": threads[e]}) for e in ("keras", "onnx")]
+            if size in args.feature_sizes:
+                yield ("features", size, {})
+        yield from [("features", size, {}) for size in sorted(args.feature_sizes) if size not in sizes]
+        yield from [("dask1", args.dask_size, {"engine": args.dask_engine}),
+                    ("dask2", args.dask_size, {"engine": args.dask_engine})]
+
     alerts = onnx = None
 
     def publish(done: bool):
@@ -245,7 +261,7 @@ def main(argv=None) -> int:
                     remove_section(name)
         return text
 
-    for kind, size, extra in plan:
+    for kind, size, extra in plan():
         try:
             r = sc._run_child(kind, folders[size], out, extra)
         except RuntimeError as err:
