@@ -110,6 +110,7 @@ _LAZY = {
     "streaming": ("astrokeras.streaming", None),
     "StreamingScorer": ("astrokeras.streaming", "StreamingScorer"),
     "export": ("astrokeras.export", None),
+    "engines": ("astrokeras.engines", None),
     "distribute": ("astrokeras.distribute", None),
 }
 

@@ -345,13 +345,15 @@ def resolve_band(name: str, survey: str | None = None) -> str:
 
 
 def resolve_bands(names: Iterable, survey: str | None = None) -> np.ndarray:
-    """Vectorised :func:`resolve_band`: resolves each distinct name once."""
+    """Vectorised :func:`resolve_band`: resolves each distinct name once (hashed, not sorted)."""
+    import pandas as pd
+
     arr = np.asarray(list(names) if not isinstance(names, np.ndarray) else names, dtype=object)
     if arr.size == 0:
         return arr.astype(object)
-    uniques, inverse = np.unique(arr.astype(str), return_inverse=True)
-    resolved = np.array([resolve_band(u, survey) for u in uniques], dtype=object)
-    return resolved[inverse.reshape(arr.shape)]
+    codes, uniques = pd.factorize(arr.ravel(), use_na_sentinel=False)  # None/NaN resolve as 'None'/'nan'
+    resolved = np.array([resolve_band(str(u), survey) for u in np.asarray(uniques, dtype=object)], dtype=object)
+    return resolved[codes].reshape(arr.shape)
 
 
 def get_band(name: str) -> Band:

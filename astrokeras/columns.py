@@ -130,8 +130,12 @@ def _id_strings(values: Any, column: str = "object_id") -> np.ndarray:
     codes = np.asarray(codes)
     if len(codes) == 0:
         return np.zeros(0, dtype=object)
-    strings = np.array([_one_id(u) for u in np.asarray(uniques, dtype=object)], dtype=object)
-    empty_unique = np.array([s.strip() == "" for s in strings] + [True], dtype=bool)  # last: code -1
+    all_text = pd.api.types.infer_dtype(uniques, skipna=False) == "string"
+    strings = (np.asarray(uniques, dtype=object) if all_text  # already str (e.g. Parquet text ids): no per-id loop
+               else np.array([_one_id(u) for u in np.asarray(uniques, dtype=object)], dtype=object))
+    empty_unique = np.r_[pd.Series(strings, dtype=object).str.strip().to_numpy(dtype=object) == "", True]  # -1
+    if all_text and not empty_unique[codes].any():
+        return strings[codes]  # distinct strings already: the second factorize below would change nothing
     bad_rows = np.flatnonzero(empty_unique[codes])
     if bad_rows.size:
         raise LightCurveError(

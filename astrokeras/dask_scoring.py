@@ -64,7 +64,8 @@ def _score_partition(frame: pd.DataFrame, *args, **kwargs) -> pd.DataFrame:
 
 def score_dask(data, encoder: str, *, head: str | None = None, class_names: Sequence[str] | None = None,
                tokenizer: Mapping | None = None, aliases: Mapping[str, str] | None = None,
-               survey: str | None = None, validate: bool = True, batch_size: int = 1024):
+               survey: str | None = None, validate: bool = True, batch_size: int | None = None,
+               engine: str = "keras"):
     """Latents (+ class probabilities) of every object of a Dask DataFrame or LSDB catalog.
 
     Args:
@@ -72,7 +73,7 @@ def score_dask(data, encoder: str, *, head: str | None = None, class_names: Sequ
             or an ``lsdb.Catalog`` of such rows.
         encoder: released encoder name or ``.keras`` path (loaded once per worker).
         head: optional head over latents (``.keras`` path), see :func:`astrokeras.scoring.load_head`.
-        class_names, tokenizer, aliases, survey, validate, batch_size: see
+        class_names, tokenizer, aliases, survey, validate, batch_size, engine: see
             :func:`astrokeras.scoring.score_table`.
 
     Returns:
@@ -87,7 +88,7 @@ def score_dask(data, encoder: str, *, head: str | None = None, class_names: Sequ
                         "or a .keras path, not a model object (save it with model.save('encoder.keras'))")
     meta = output_meta(encoder, head, class_names, tokenizer)
     kwargs = dict(encoder=encoder, head=head, class_names=class_names, tokenizer=tokenizer, aliases=aliases,
-                  survey=survey, validate=validate, batch_size=batch_size)
+                  survey=survey, validate=validate, batch_size=batch_size, engine=engine)
     if type(data).__module__.startswith("lsdb"):
         scored = data.map_partitions(_score_partition, meta=meta, **kwargs)
         return scored._ddf if hasattr(scored, "_ddf") else scored

@@ -12,6 +12,11 @@ what a broker needs to use it without astrokeras' Python objects, in its ONNX me
 :class:`OnnxModel` runs such a file with onnxruntime, on token batches or on light curves
 (tokenized with the stored settings, batched by length, outputs in input order).
 
+:func:`cached_onnx` exports a model once and keeps the file in a cache folder
+(``$ASTROKERAS_CACHE/onnx``), named by the sha256 of the model's ``.keras`` file (or of its
+configuration and weights) and of the exporter's versions; later calls, in any process, reuse it.
+The scoring paths use it for ``engine="onnx"`` (:mod:`astrokeras.engines`).
+
 Needs the ``onnx`` extra: ``pip install astrokeras[onnx]`` (onnx, onnxruntime, tf2onnx). The
 torch backend's exporter needs fixed input shapes, so export under TensorFlow (the default) or JAX.
 
@@ -38,7 +43,10 @@ import numpy as np
 from astrokeras.photometry import LightCurves
 from astrokeras.tokens import TokenizedLightCurves, Tokenizer
 
-__all__ = ["OnnxModel", "export_onnx"]
+__all__ = ["OnnxModel", "export_onnx", "cached_onnx", "onnx_cache_dir", "model_sha256"]
+
+#: bump when export_onnx changes the graphs it writes (part of the cache key of :func:`cached_onnx`)
+EXPORT_VERSION = 1
 
 _INSTALL = "pip install 'astrokeras[onnx]' (onnx, onnxruntime, tf2onnx)"
 
@@ -174,3 +182,103 @@ class OnnxModel:
                 out = np.empty((len(order),) + y.shape[1:], np.float32)
             out[idx] = y
         return out if out is not None else np.zeros((0,), np.float32)
+
+
+# ---------------------------------------------------------------------------------- cache
+def onnx_cache_dir() -> str:
+    """``$ASTROKERAS_CACHE/onnx`` (default ``~/.cache/astrokeras/onnx``; not created)."""
+    from astrokeras.datasets.bts import cache_dir
+
+    return os.path.join(cache_dir(), "onnx")
+
+
+def model_sha256(model: keras.Model | None = None, path: str | os.PathLike | None = None) -> str:
+    """sha256 of a model: of its ``.keras`` file when ``path`` is given, else of its class,
+    configuration and weights (so an in-memory model with other weights gets another key).
+
+    Example:
+        >>> import astrokeras as ak
+        >>> a = ak.GRUEncoder(gru_units=4, dense_units=(4,), latent_dim=2)
+        >>> model_sha256(a) == model_sha256(a), len(model_sha256(a))
+        (True, 64)
+    """
+    import hashlib
+
+    if path is not None:
+        from astrokeras.presets import sha256_file
+
+        return sha256_file(path)
+    if model is None:
+        raise ValueError("model_sha256: pass a model or the path of its .keras file")
+    digest = hashlib.sha256(type(model).__name__.encode())
+    digest.update(json.dumps(model.get_config(), sort_keys=True, default=str).encode())
+    for w in model.get_weights():
+        w = np.ascontiguousarray(w)
+        digest.update(str((w.dtype.str, w.shape)).encode())
+        digest.update(w.tobytes())
+    return digest.hexdigest()
+
+
+def _export_versions() -> dict:
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = {"export_version": EXPORT_VERSION, "keras": keras.__version__, "backend": keras.backend.backend()}
+    for package in ("onnx", "tf2onnx", "tensorflow"):
+        try:
+            out[package] = version(package)
+        except PackageNotFoundError:
+            out[package] = None
+    return out
+
+
+def cached_onnx(model: keras.Model, *, path: str | os.PathLike | None = None, tokenizer: Tokenizer | None = None,
+                class_names=None, cache_dir: str | os.PathLike | None = None, log=None) -> str:
+    """The ONNX export of ``model`` from the cache folder, exported (atomically) on first use.
+
+    The file is ``<cache_dir>/<model name>-<sha256 of the model, 16 hex>-<settings key, 8 hex>.onnx``:
+    the model's sha256 is that of its ``.keras`` file ``path`` when given (a released encoder, a
+    file passed to the CLI), else of its configuration and weights (:func:`model_sha256`); the
+    settings key covers the stored tokenizer and class names and the versions of the exporter
+    (keras, tensorflow, tf2onnx, onnx, :data:`EXPORT_VERSION`). :func:`export_onnx` writes a
+    temporary file and renames it, so readers (other processes included) see no file or a whole
+    one; a cached file that onnxruntime cannot open is reported through ``log`` (default: stderr),
+    removed and exported again.
+
+    Args:
+        model: the Keras model (as in :func:`export_onnx`).
+        path: its ``.keras`` file, if it came from one (the cache key is then the file's sha256).
+        tokenizer, class_names: stored in the file's metadata (default: the model's).
+        cache_dir: default :func:`onnx_cache_dir`.
+        log: callable for messages (default: print to stderr).
+
+    Returns:
+        The path of the ``.onnx`` file.
+
+    Example:
+        >>> import astrokeras as ak
+        >>> enc = ak.GRUEncoder.from_preset("contrastive_ztf_lsst")  # doctest: +SKIP
+        >>> cached_onnx(enc) == cached_onnx(enc)                      # doctest: +SKIP
+        True
+    """
+    import re
+    import sys
+
+    from astrokeras.caching import cache_key
+
+    cache_dir = os.fspath(cache_dir) if cache_dir is not None else onnx_cache_dir()
+    os.makedirs(cache_dir, exist_ok=True)
+    digest = model_sha256(model, path)
+    meta = _metadata(model, tokenizer, class_names)
+    settings = {k: v for k, v in meta.items() if k not in ("astrokeras.version",)}
+    key = cache_key("onnx", {"metadata": settings, "versions": _export_versions()}, EXPORT_VERSION)
+    name = re.sub(r"[^A-Za-z0-9_.]+", "_", model.name)[:40] or "model"
+    target = os.path.join(cache_dir, f"{name}-{digest[:16]}-{key[:8]}.onnx")
+    if os.path.exists(target):
+        try:
+            _require("onnxruntime").InferenceSession(target, providers=["CPUExecutionProvider"])
+            return target
+        except Exception as err:  # noqa: BLE001 - any failure to open means the file cannot be trusted
+            (log or (lambda m: print(m, file=sys.stderr, flush=True)))(
+                f"cached ONNX file {target} is unreadable ({type(err).__name__}: {str(err)[:200]}); exporting again")
+            os.remove(target)
+    return export_onnx(model, target, tokenizer=tokenizer, class_names=class_names)

@@ -245,14 +245,15 @@ class LightCurves:
             lengths = np.diff(np.r_[np.flatnonzero(np.r_[True, self._object_id[1:] != self._object_id[:-1]]),
                                     band.size])
             meta_survey = np.repeat(self.metadata["survey"].astype(str).str.lower().to_numpy(), lengths)
-        band_str = band.astype(str)
         if meta_survey is None:
             try:
-                return _bands.resolve_bands(band_str, survey)
+                return _bands.resolve_bands(band, survey)
             except _bands.UnknownBandError as err:
+                band_str = band.astype(str)
                 bad = _first_bad_band(band_str, None if survey is None else np.full(band.size, survey))
                 raise _bands.UnknownBandError(
                     f"object {self._object_id[bad]!r}: {err}") from None
+        band_str = band.astype(str)
         pairs = pd.DataFrame({"b": band_str, "s": meta_survey})
         uniq = pairs.drop_duplicates()
         table = {}
@@ -641,6 +642,11 @@ class LightCurves:
                         + (f" (and {len(per_obj) - 1} more objects)" if len(per_obj) > 1 else ""))
                 report.problems += [f"{o}: dropped {c} observation(s) with {what}" for o, c in per_obj.items()]
         keep = ~(nonfinite | bad_err | sentinel)
+        if keep.all():  # fast path: times are sorted within objects, so a duplicate has a same-time neighbour
+            within = np.ones(max(len(obj) - 1, 0), dtype=bool)
+            within[self.offsets[1:-1] - 1] = False  # row pairs that straddle two objects
+            if not (within & (self.time_mjd[1:] == self.time_mjd[:-1])).any():
+                return self, report
         df = self.photometry[keep]
         # duplicates at the same (object, time, band)
         dup = df.duplicated(["object_id", "time_mjd", "band"], keep=False)

@@ -14,12 +14,13 @@ the objects (first appearance), exactly as :func:`astrokeras.downstream.embed` o
 would give, for ``grouped=True`` input; ``grouped=False`` (rows in any order) goes partition by
 partition instead (see :mod:`astrokeras.chunking`).
 
-Speed (numbers in BENCHMARKS.md, ``benchmarks/scoring_scale.py``):
+Speed (numbers in BENCHMARKS.md, section ``survey_scale``, ``benchmarks/survey_scale.py``):
 
 * within a chunk, objects are sorted by length and cut into batches of ``batch_size``, each padded
   to its longest curve rounded up to ``length_step`` tokens: little padding, few shapes;
 * the model runs as one compiled function per shape (``jax.jit`` of ``stateless_call`` under JAX,
-  ``tf.function(jit_compile=True)`` under TensorFlow, ``predict_on_batch`` under torch);
+  ``tf.function(jit_compile=True)`` under TensorFlow, ``predict_on_batch`` under torch), or, with
+  ``engine="onnx"``, in onnxruntime on a cached ONNX export (:mod:`astrokeras.engines`);
 * a background thread reads, validates, tokenizes and pads the next chunk while the model runs.
 
 Example:
@@ -133,23 +134,30 @@ _CACHE: dict = {}
 _CACHE_LOCK = threading.Lock()
 
 
-def cached_scoring_model(encoder: str, tokenizer=None, head: str | None = None, class_names=None):
+def cached_scoring_model(encoder: str, tokenizer=None, head: str | None = None, class_names=None,
+                         engine: str = "keras"):
     """:func:`load_scoring_model` (+ :func:`load_head`) once per process, keyed by name/path.
 
     Dask workers and Spark executors call this inside each task: the model is loaded on the
     first task of a process and reused afterwards (a file's modification time is part of the
-    key, so a replaced file is reloaded).
+    key, so a replaced file is reloaded). ``engine``: see :mod:`astrokeras.engines`.
+
+    Returns:
+        ``(model, tokenizer, forward pass, (head, class names) or None)``.
     """
     def stamp(p):
         return os.path.getmtime(p) if isinstance(p, str) and os.path.exists(p) else None
 
+    from astrokeras.engines import inference_function
+
     key = (encoder, stamp(encoder), json.dumps(tokenizer, sort_keys=True, default=str), head, stamp(head),
-           tuple(class_names or ()))
+           tuple(class_names or ()), engine)
     with _CACHE_LOCK:
         if key not in _CACHE:
             model, tok = load_scoring_model(encoder, tokenizer)
             loaded_head = load_head(head, class_names) if head is not None else None
-            _CACHE[key] = (model, tok, InferenceFunction(model), loaded_head)
+            fn = inference_function(model, engine, source=encoder, tokenizer=tok)
+            _CACHE[key] = (model, tok, fn, loaded_head)
         return _CACHE[key]
 
 
@@ -190,6 +198,17 @@ class InferenceFunction:
 
 
 # ---------------------------------------------------------------------------- batching
+#: ``(batch_size, length_step)`` per engine when not given: Keras compiles one XLA program per
+#: batch shape (few, wide shapes); onnxruntime has no per-shape cost, so smaller, tighter batches
+#: (1.2 instead of 1.6 padded cells per token on BTS-like alert curves) cost ~25% less model time.
+BATCH_DEFAULTS = {"keras": (1024, 16), "onnx": (256, 4)}
+
+
+def _batching(engine: str, batch_size: int | None, length_step: int | None) -> tuple[int, int]:
+    default = BATCH_DEFAULTS.get(engine, BATCH_DEFAULTS["keras"])
+    return (int(batch_size) if batch_size else default[0]), (int(length_step) if length_step else default[1])
+
+
 def _padded_length(longest: int, length_step: int) -> int:
     """``longest`` rounded up to a multiple of ``length_step`` up to 4 steps, then of 2 steps: ~10 shapes
     for curves up to 256 tokens (each shape is one compilation), little padding for short curves."""
@@ -262,18 +281,20 @@ def _output_frame(ids, z: np.ndarray, head_model=None, names=None) -> pd.DataFra
 
 def score_table(table, encoder: str, *, head: str | None = None, class_names: Sequence[str] | None = None,
                 tokenizer: Mapping | None = None, aliases: Mapping[str, str] | None = None,
-                survey: str | None = None, validate: bool = True, batch_size: int = 1024) -> pd.DataFrame:
+                survey: str | None = None, validate: bool = True, batch_size: int | None = None,
+                engine: str = "keras") -> pd.DataFrame:
     """Score one in-memory table of whole light curves with a per-process cached model.
 
     The building block of the Dask and Spark paths (:mod:`astrokeras.dask_scoring`,
     :mod:`astrokeras.spark`): ``encoder`` and ``head`` are names/paths, loaded once per process
-    (:func:`cached_scoring_model`). Every object's rows must be in ``table``.
+    (:func:`cached_scoring_model`). Every object's rows must be in ``table``. ``engine``:
+    ``"keras"`` or ``"onnx"`` (:mod:`astrokeras.engines`).
 
     Returns:
         The :func:`embed_stream` columns, one row per object (objects without a valid
         observation are dropped by the validation).
     """
-    model, tok, fn, loaded_head = cached_scoring_model(encoder, tokenizer, head, class_names)
+    model, tok, fn, loaded_head = cached_scoring_model(encoder, tokenizer, head, class_names, engine)
     head_model, names = loaded_head if loaded_head is not None else (None, None)
     lcs = table if isinstance(table, LightCurves) else LightCurves.from_table(table, aliases=aliases, survey=survey)
     if validate:
@@ -282,7 +303,8 @@ def score_table(table, encoder: str, *, head: str | None = None, class_names: Se
         width = int(model.output_shape[-1])
         return _output_frame(np.zeros(0, object), np.zeros((0, width), np.float32), head_model, names)
     tokens = tok.tokenize(lcs)
-    return _output_frame(tokens.object_ids, embed_tokens(fn, tokens, batch_size), head_model, names)
+    batch_size, length_step = _batching(engine, batch_size, None)
+    return _output_frame(tokens.object_ids, embed_tokens(fn, tokens, batch_size, length_step), head_model, names)
 
 
 @dataclasses.dataclass
@@ -361,11 +383,11 @@ def _background(iterator: Iterator, depth: int = 1) -> Iterator:
 
 
 def embed_stream(encoder, source, *, head=None, class_names: Sequence[str] | None = None,
-                 tokenizer: Tokenizer | Mapping | None = None, chunk_size: int = 20_000, batch_size: int = 1024,
-                 length_step: int = 16, grouped: bool = True, validate: bool = True, prefetch: bool = True,
+                 tokenizer: Tokenizer | Mapping | None = None, chunk_size: int = 20_000, batch_size: int | None = None,
+                 length_step: int | None = None, grouped: bool = True, validate: bool = True, prefetch: bool = True,
                  aliases: Mapping[str, str] | None = None, survey: str | None = None,
-                 summary: ScoringSummary | None = None, inference_threads: int = 1,
-                 **chunk_kwargs) -> Iterator[pd.DataFrame]:
+                 summary: ScoringSummary | None = None, inference_threads: int = 1, engine: str = "keras",
+                 onnx_cache_dir: str | None = None, **chunk_kwargs) -> Iterator[pd.DataFrame]:
     """Latents (and class probabilities) of every object of ``source``, one DataFrame per chunk.
 
     Args:
@@ -376,14 +398,18 @@ def embed_stream(encoder, source, *, head=None, class_names: Sequence[str] | Non
         class_names: names of the head's outputs.
         tokenizer: default: the encoder's own (see :func:`load_scoring_model`).
         chunk_size: objects per chunk (memory scales with it, not with the input).
-        batch_size: objects per model call.
-        length_step: padded lengths are multiples of this (fewer compiled shapes vs less padding).
+        batch_size: objects per model call (default: 1024 for Keras, 256 for ONNX; :data:`BATCH_DEFAULTS`).
+        length_step: padded lengths are multiples of this (fewer compiled shapes vs less padding;
+            default 16 for Keras, 4 for ONNX).
         grouped: rows of an object are contiguous (see :mod:`astrokeras.chunking`).
         validate: run :meth:`LightCurves.validate` (``"repair"``) on each chunk, counted in ``summary``.
         prefetch: prepare the next chunk in a background thread.
         aliases, survey: column aliases and survey of bare band names (tables).
         summary: a :class:`ScoringSummary` to fill in (counts, timings).
         inference_threads: model calls run at once (2 on a free 2-core machine; same outputs).
+        engine: ``"keras"`` (XLA-compiled forward pass) or ``"onnx"`` (onnxruntime on the
+            encoder's ONNX export, made once and cached under ``onnx_cache_dir``, default
+            ``$ASTROKERAS_CACHE/onnx``): see :mod:`astrokeras.engines`. Same outputs to 1e-4.
         chunk_kwargs: more arguments of :func:`~astrokeras.chunking.iter_light_curve_chunks`.
 
     Yields:
@@ -398,13 +424,16 @@ def embed_stream(encoder, source, *, head=None, class_names: Sequence[str] | Non
     """
     from astrokeras.tokens import TruncationWarning
 
+    from astrokeras.engines import inference_function
+
     model, tokenizer = load_scoring_model(encoder, tokenizer)
-    fn = InferenceFunction(model)
+    fn = inference_function(model, engine, source=encoder, tokenizer=tokenizer, cache_dir=onnx_cache_dir)
     head_model, names = load_head(head, class_names) if head is not None else (None, None)
     summary = summary if summary is not None else ScoringSummary()
     chunks = iter_light_curve_chunks(source, chunk_size, grouped=grouped, aliases=aliases, survey=survey,
                                      **chunk_kwargs)
-    items = _prepared(chunks, tokenizer, validate, int(batch_size), int(length_step), summary)
+    batch_size, length_step = _batching(engine, batch_size, length_step)
+    items = _prepared(chunks, tokenizer, validate, batch_size, length_step, summary)
     if prefetch:
         items = _background(items)
     t_start = time.perf_counter()
@@ -508,9 +537,12 @@ def build_parser():
                     "class names from HEAD.json {'class_names': [...]} or --class-names")
     ap.add_argument("--class-names", nargs="+", help="names of the head's outputs")
     ap.add_argument("--chunk-size", type=int, default=20_000, help="objects per chunk (default 20000)")
-    ap.add_argument("--batch-size", type=int, default=1024, help="objects per model call (default 1024)")
+    ap.add_argument("--batch-size", type=int, help="objects per model call (default 1024 for keras, 256 for onnx)")
     ap.add_argument("--inference-threads", type=int, default=1, help="model calls at once (default 1; 2 suits a "
                     "free 2-core machine)")
+    ap.add_argument("--engine", choices=("keras", "onnx"), default="keras", help="inference engine: keras "
+                    "(XLA-compiled, default) or onnx (onnxruntime on an ONNX export of the encoder, cached in "
+                    "$ASTROKERAS_CACHE/onnx; needs the onnx extra)")
     ap.add_argument("--unsorted", action="store_true", help="rows of an object are not contiguous: "
                     "hash-partition the input first (output then goes partition by partition)")
     ap.add_argument("--survey", help="survey of bare band names such as 'g'")
@@ -525,6 +557,6 @@ def main(argv: list[str] | None = None) -> int:
     summary = score_to_parquet(args.encoder, source, args.output, head=args.head, class_names=args.class_names,
                                chunk_size=args.chunk_size, batch_size=args.batch_size, grouped=not args.unsorted,
                                survey=args.survey, progress=not args.no_progress,
-                               inference_threads=args.inference_threads)
+                               inference_threads=args.inference_threads, engine=args.engine)
     print(f"wrote {args.output}: {summary}")
     return 0

@@ -13,9 +13,9 @@ One thread for both (``OMP_NUM_THREADS=1``, TensorFlow 1 intra/inter-op thread, 
 Reported: curves/s from CPU time of the process (the machine is shared) and wall time, the
 ONNX/Keras ratio, and max |ONNX - Keras|.
 
-Usage:
-    python benchmarks/onnx_vs_keras.py             # writes the "onnx" section of BENCHMARKS.md
-    python benchmarks/onnx_vs_keras.py --repeats 1 --no-write
+Usage (its numbers reach BENCHMARKS.md through ``benchmarks/survey_scale.py``, which runs it):
+    python benchmarks/onnx_vs_keras.py --repeats 1                    # prints the table
+    python benchmarks/onnx_vs_keras.py --json rows.json               # and writes it as JSON
 """
 
 from __future__ import annotations
@@ -29,10 +29,10 @@ os.environ.setdefault("TF_NUM_INTEROP_THREADS", "1")
 import sys  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # this checkout
-from _sections import write_section  # noqa: E402  (benchmarks/_sections.py)
 
 import argparse  # noqa: E402
 import datetime  # noqa: E402
+import json  # noqa: E402
 import platform  # noqa: E402
 import statistics  # noqa: E402
 import tempfile  # noqa: E402
@@ -40,7 +40,6 @@ import time  # noqa: E402
 
 import numpy as np  # noqa: E402
 
-SECTION = "onnx"
 
 
 def _timed(fn):
@@ -53,7 +52,7 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--single", type=int, default=200)
-    parser.add_argument("--no-write", action="store_true")
+    parser.add_argument("--json", help="also write the table and its settings to this JSON file")
     args = parser.parse_args(argv)
 
     import keras
@@ -122,8 +121,11 @@ def main(argv=None) -> int:
         *table,
     ])
     print(text)
-    if not args.no_write:
-        write_section(SECTION, text)
+    if args.json:
+        with open(args.json, "w", encoding="utf-8") as fh:
+            json.dump({"text": text, "table": table, "rows": rows, "diffs": diffs, "export_s": export_s,
+                       "n_curves": len(tokens), "median_tokens": int(np.median(tokens.lengths)),
+                       "command": f"--repeats {args.repeats} --single {args.single}"}, fh, default=float)
     return 0
 
 

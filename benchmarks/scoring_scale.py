@@ -1,7 +1,8 @@
 """Bounded-memory scoring at 20k / 200k / 1M curves: peak RSS and curves/s, beside the feature
 extractor, the in-memory ``downstream.embed`` and Dask with 1 and 2 workers, in one run.
 
-Command (writes the ``scoring_scale`` section of BENCHMARKS.md):
+Command (prints its table; ``benchmarks/survey_scale.py`` runs these measurements beside the
+others and writes the BENCHMARKS.md section):
 
     ASTROKERAS_DATA=/path/to/data python benchmarks/scoring_scale.py [--sizes 20000 200000 1000000]
 
@@ -87,8 +88,16 @@ def _child(kind: str, folder: str, out: str, extra: dict) -> dict:
         from astrokeras.scoring import score_to_parquet
 
         summary = score_to_parquet(ENCODER, folder, out, chunk_size=extra.get("chunk_size", 20_000),
-                                   inference_threads=extra.get("inference_threads", 1))
+                                   inference_threads=extra.get("inference_threads", 1),
+                                   engine=extra.get("engine", "keras"), batch_size=extra.get("batch_size", 1024))
         result.update(n=summary.n_objects, model_s=summary.seconds_model, prepare_s=summary.seconds_prepare)
+    elif kind == "export":  # ONNX export into $ASTROKERAS_CACHE/onnx (what engine="onnx" does on first use)
+        from astrokeras.engines import inference_function
+        from astrokeras.scoring import load_scoring_model
+
+        model, tok = load_scoring_model(ENCODER)
+        fn = inference_function(model, "onnx", source=ENCODER, tokenizer=tok)
+        result.update(n=1, path=fn.path)
     elif kind == "embed":
         import pandas as pd
 
@@ -124,10 +133,11 @@ def _child(kind: str, folder: str, out: str, extra: dict) -> dict:
                 Client(cl) as client:
             client.run(lambda: __import__("astrokeras.scoring"))  # start-up not timed
             ddf = dd.read_parquet(folder)
-            warm = score_dask(ddf.partitions[:workers], ENCODER).compute()  # one load per worker, not timed
-            t0 = time.perf_counter()
+            engine = extra.get("engine", "keras")
+            warm = score_dask(ddf.partitions[:workers], ENCODER, engine=engine).compute()  # one load per worker
+            t0 = time.perf_counter()  # (the warm-up above is not timed)
             cpu0 = sum(resource.getrusage(resource.RUSAGE_SELF)[:2])  # workers' CPU is not counted here
-            n = len(score_dask(ddf, ENCODER).compute())
+            n = len(score_dask(ddf, ENCODER, engine=engine).compute())
             result.update(n=n, warmup_rows=len(warm))
     result["seconds"] = time.perf_counter() - t0
     usage = resource.getrusage(resource.RUSAGE_SELF)
@@ -213,7 +223,6 @@ def main(argv=None) -> int:
     ap.add_argument("--pool", type=int, default=4000)
     ap.add_argument("--workdir", default=os.path.join(tempfile.gettempdir(), "astrokeras_scoring_bench"))
     ap.add_argument("--reuse", action="store_true", help="reuse the synthetic Parquet folders of an earlier run")
-    ap.add_argument("--no-write", action="store_true", help="print only; leave BENCHMARKS.md alone")
     ap.add_argument("--child", nargs=4, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.child:
@@ -258,13 +267,7 @@ def main(argv=None) -> int:
             r = {"failed": str(err).splitlines()[-1][:200]}
         rows.append((kind, names[kind], size, r))
         print(kind, size, r, f"load {os.getloadavg()[0]:.1f}", flush=True)
-        text = _render(args, rows, load0, t_start, mean_len, p99, done=i + 1 == len(plan), n_plan=len(plan),
-                       n_pool=len(pool))
-        if not args.no_write:
-            sys.path.insert(0, HERE)
-            from _sections import write_section
-
-            write_section("scoring_scale", text)
+    text = _render(args, rows, load0, t_start, mean_len, p99, done=True, n_plan=len(plan), n_pool=len(pool))
     print(text)
     return 0
 

@@ -21,9 +21,9 @@ other jobs, CPU time is the steadier per-core figure), the ratio to full re-embe
 multiple of Rubin's mean alert rate (~10M alerts / 10 h night ~ 280 alerts/s). Before timing, the
 incremental latents are checked against the re-embedded ones.
 
-Usage:
-    python benchmarks/streaming_throughput.py            # writes the "streaming" section of BENCHMARKS.md
-    python benchmarks/streaming_throughput.py --objects 100 --no-write
+Usage (its numbers reach BENCHMARKS.md through ``benchmarks/survey_scale.py``, which runs it):
+    python benchmarks/streaming_throughput.py --objects 100            # prints the table
+    python benchmarks/streaming_throughput.py --json rows.json         # and writes it as JSON
 """
 
 from __future__ import annotations
@@ -38,17 +38,16 @@ os.environ.setdefault("TF_NUM_INTEROP_THREADS", "1")
 import sys  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # this checkout
-from _sections import write_section  # noqa: E402  (benchmarks/_sections.py)
 
 import argparse  # noqa: E402
 import datetime  # noqa: E402
+import json  # noqa: E402
 import platform  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
 
 import numpy as np  # noqa: E402
 
-SECTION = "streaming"
 RUBIN_ALERTS_PER_S = 280.0
 
 
@@ -73,7 +72,7 @@ def main(argv=None) -> int:
     parser.add_argument("--objects", type=int, default=600)
     parser.add_argument("--batch", type=int, default=100)
     parser.add_argument("--latency-alerts", type=int, default=300, help="alerts scored one at a time")
-    parser.add_argument("--no-write", action="store_true")
+    parser.add_argument("--json", help="also write the table and its settings to this JSON file")
     args = parser.parse_args(argv)
 
     import astrokeras as ak
@@ -182,8 +181,12 @@ def main(argv=None) -> int:
         "machine are lower when other jobs run. Rubin's mean rate is ~280 alerts/s (10M alerts per 10-hour night).",
     ])
     print(text)
-    if not args.no_write:
-        write_section(SECTION, text)
+    if args.json:
+        with open(args.json, "w", encoding="utf-8") as fh:
+            json.dump({"text": text, "table": table, "max_diff": max_diff, "n_objects": len(ids), "alerts": alerts,
+                       "prior": prior_txt, "rows": rows,
+                       "command": f"--objects {args.objects} --batch {args.batch} --latency-alerts "
+                                  f"{args.latency_alerts}"}, fh, default=float)
     return 0
 
 
