@@ -26,7 +26,9 @@ Protocol (the Table 1 protocol of ``astrokeras.protocol``/``astrokeras.learners`
   on truncated real + simulated BTS-like early curves (``ztf_bts`` preset, ``sim_scale``); the
   encoder's GRU fine-tuned with the head on truncated curves (``finetune``); light-curve features +
   HistGradientBoosting on whole and on truncated curves; features + the encoder's latent + HGB on
-  truncated curves.
+  truncated curves; the same plus :mod:`astrokeras.early_features` (rise, colour, days since the
+  first and last detection at scoring time; ``early_features``); and the mean of that HGB's and the
+  truncation-trained head's probabilities, the weight chosen on the dev copies (``ensemble``).
 * **Uncertainty**: mean ± std over head seeds, [95% bootstrap CI] over the dev / test objects
   (2,000 resamples, paired across rows); ``comparisons.md``: paired CIs of the differences.
 
@@ -35,13 +37,15 @@ and dev tables), ``summary.csv`` (every cell, dev and test), ``runs.csv``, ``com
 ``choices.json`` (dev choices), ``early_classification.png``, ``readme_table.md`` (test, compact),
 ``provenance.json``.
 
-Expected (measured, quick, test macro AUROC at 3 / 10 / 30 d): whole-curve head 0.51 / 0.61 / 0.86;
-truncation-trained head 0.61 / 0.69 / 0.88; features + HGB on truncated curves 0.62 / 0.70 / 0.90;
-features + latent + HGB on truncated curves 0.63 / 0.75 / 0.91 (the best row). Issue 13's targets:
->= 0.90 at 30 d reached, >= 0.80 at 10 d not (a BTS curve holds a median of 2 points 3 days and 6
-points 10 days after its first detection). Runtime (quick): 3.7 CPU-minutes, 1.4 GB peak RSS; 22 min
-wall on 2 cores shared with higher-priority jobs. Tables with CIs: recipes/README.md ("Early
-classification"), generated from recipes/results/early_quick/.
+Expected (measured, quick, simulator-v2 encoder, test macro AUROC at 3 / 10 / 30 d): whole-curve
+head 0.48 / 0.54 / 0.87; truncation-trained head 0.60 / 0.66 / 0.88; features + HGB on truncated
+curves 0.62 / 0.70 / 0.90; features + latent + HGB 0.62 / 0.73 / 0.92; features + early features +
+latent + HGB 0.66 / 0.76 / 0.92 (the best row at 3-10 d); the ensemble with the head 0.66 / 0.74 /
+0.92. Issue 13's targets: >= 0.90 at 30 d reached, >= 0.80 at 10 d not (a BTS curve holds a median
+of 2 points 3 days and 6 points 10 days after its first detection, detections only). Runtime
+(quick): 3.7 CPU-minutes, 1.44 GB peak RSS; 17 min wall on 2 cores shared with higher-priority
+jobs. Tables with CIs: recipes/README.md ("Early classification"), generated from
+recipes/results/early_quick/.
 """
 
 from __future__ import annotations
