@@ -26,7 +26,9 @@ Protocol (the Table 1 protocol of ``astrokeras.protocol``/``astrokeras.learners`
   on truncated real + simulated BTS-like early curves (``ztf_bts`` preset, ``sim_scale``); the
   encoder's GRU fine-tuned with the head on truncated curves (``finetune``); light-curve features +
   HistGradientBoosting on whole and on truncated curves; features + the encoder's latent + HGB on
-  truncated curves.
+  truncated curves; the same plus :mod:`astrokeras.early_features` (rise, colour, days since the
+  first and last detection at scoring time; ``early_features``); and the mean of that HGB's and the
+  truncation-trained head's probabilities, the weight chosen on the dev copies (``ensemble``).
 * **Uncertainty**: mean ± std over head seeds, [95% bootstrap CI] over the dev / test objects
   (2,000 resamples, paired across rows); ``comparisons.md``: paired CIs of the differences.
 
@@ -35,13 +37,15 @@ and dev tables), ``summary.csv`` (every cell, dev and test), ``runs.csv``, ``com
 ``choices.json`` (dev choices), ``early_classification.png``, ``readme_table.md`` (test, compact),
 ``provenance.json``.
 
-Expected (measured, quick, test macro AUROC at 3 / 10 / 30 d): whole-curve head 0.51 / 0.61 / 0.86;
-truncation-trained head 0.61 / 0.69 / 0.88; features + HGB on truncated curves 0.62 / 0.70 / 0.90;
-features + latent + HGB on truncated curves 0.63 / 0.75 / 0.91 (the best row). Issue 13's targets:
->= 0.90 at 30 d reached, >= 0.80 at 10 d not (a BTS curve holds a median of 2 points 3 days and 6
-points 10 days after its first detection). Runtime (quick): 3.7 CPU-minutes, 1.4 GB peak RSS; 22 min
-wall on 2 cores shared with higher-priority jobs. Tables with CIs: recipes/README.md ("Early
-classification"), generated from recipes/results/early_quick/.
+Expected (measured, quick, simulator-v2 encoder, test macro AUROC at 3 / 10 / 30 d): whole-curve
+head 0.48 / 0.54 / 0.87; truncation-trained head 0.60 / 0.66 / 0.88; features + HGB on truncated
+curves 0.62 / 0.70 / 0.90; features + latent + HGB 0.62 / 0.73 / 0.92; features + early features +
+latent + HGB 0.66 / 0.76 / 0.92 (the best row at 3-10 d); the ensemble with the head 0.66 / 0.74 /
+0.92. Issue 13's targets: >= 0.90 at 30 d reached, >= 0.80 at 10 d not (a BTS curve holds a median
+of 2 points 3 days and 6 points 10 days after its first detection, detections only). Runtime
+(quick): 3.7 CPU-minutes, 1.44 GB peak RSS; 17 min wall on 2 cores shared with higher-priority
+jobs. Tables with CIs: recipes/README.md ("Early classification"), generated from
+recipes/results/early_quick/.
 """
 
 from __future__ import annotations
@@ -59,14 +63,17 @@ import pandas as pd
 import astrokeras as ak
 from astrokeras import downstream as ds
 from astrokeras.early import EARLY_DAYS, EarlyTask, augment_truncations, early_task
+from astrokeras.early_features import early_features
 from astrokeras.evaluation import macro_auroc
-from astrokeras.learners import FeatureLearner, LatentLearner, SequenceLearner
+from astrokeras.learners import FeatureLearner, Fitted, LatentLearner, SequenceLearner
 from astrokeras.results import RunLog, format_cell
 from astrokeras.tasks import BTS_CLASSES, ENCODER_ROWS, FEATURE_ROW
 
 FEATURE_WHOLE = f"{FEATURE_ROW}, whole curves"
 FEATURE_TRUNC = f"{FEATURE_ROW}, truncated curves"
 HYBRID_TRUNC = "Features + latent + HGB, truncated curves"
+EARLY_TRUNC = "Features + early features + latent + HGB, truncated curves"
+ENSEMBLE = "Ensemble: early-feature HGB + head, truncated curves"
 
 
 def encoder_rows(encoder: str) -> dict[str, str]:
@@ -97,6 +104,8 @@ class Config:
     head_patience: int = 20
     features: bool = True
     hybrid: bool = True
+    early_features: bool = True              # + astrokeras.early_features (rise, colour, days since first/last detection)
+    ensemble: bool = True                    # mean of the early-feature HGB and head probabilities, weight chosen on dev
     finetune: bool = True
     finetune_seeds: tuple[int, ...] = (0,)
     finetune_trainable: str = "gru"
@@ -199,14 +208,16 @@ def run(config: Config, workdir: str) -> pd.DataFrame:
     encoder = ak.load_encoder(config.encoder, config.models_dir)
     enc_sha = {config.encoder: ak.presets.encoder_info(config.encoder, config.models_dir).get("sha256")}
     tok = ds.tokenizer_for(config.encoder, config.models_dir)
-    latent = {}
+    latent, feats, fitted = {}, {}, {}
 
     def heads():
         latent["z"] = ds.embed(encoder, et.light_curves, tok)
         learner = LatentLearner(latent["z"], config.head_grid, config.head_epochs, config.head_patience)
+        fitted["heads"] = []
         for seed in config.seeds:
             rec.record(names["whole"], learner.fit_classifier(et.train_whole, et.dev_whole, y, 3, seed), seed)
-            rec.record(names["trunc"], learner.fit_classifier(et.train, et.dev, y, 3, seed), seed)
+            fitted["heads"].append(learner.fit_classifier(et.train, et.dev, y, 3, seed))
+            rec.record(names["trunc"], fitted["heads"][-1], seed)
         rows.extend([names["whole"], names["trunc"]])
     timed("encoder heads", heads)
 
@@ -229,11 +240,13 @@ def run(config: Config, workdir: str) -> pd.DataFrame:
                          f"x {config.n_per_object} truncations added to the head's training set.")
         timed("simulated early curves", sim_heads)
 
-    feats = {}
     if config.features:
         def features():
             feats["f"] = ak.features.light_curve_features(et.light_curves, ["ztf::g", "ztf::r"],
                                                           n_jobs=config.n_jobs).to_numpy(float)
+            # the time of scoring (days after the first detection) is known to a broker; NaN for whole curves
+            feats["early"] = early_features(et.light_curves, ["ztf::g", "ztf::r"],
+                                            days=et.light_curves.metadata["truncation_days"]).to_numpy(float)
             learner = FeatureLearner(feats["f"])
             rec.record(FEATURE_WHOLE, learner.fit_classifier(et.train_whole, et.dev_whole, y, 3, 0), 0)
             rec.record(FEATURE_TRUNC, learner.fit_classifier(et.train, et.dev, y, 3, 0), 0)
@@ -245,6 +258,19 @@ def run(config: Config, workdir: str) -> pd.DataFrame:
                 rec.record(HYBRID_TRUNC, learner.fit_classifier(et.train, et.dev, y, 3, 0), 0)
                 rows.append(HYBRID_TRUNC)
             timed("hybrid", hybrid)
+        if config.early_features:
+            def early():
+                learner = FeatureLearner(np.concatenate([feats["f"], feats["early"], latent["z"]], axis=1))
+                fitted["early"] = learner.fit_classifier(et.train, et.dev, y, 3, 0)
+                rec.record(EARLY_TRUNC, fitted["early"], 0)
+                rows.append(EARLY_TRUNC)
+            timed("early features", early)
+            if config.ensemble:
+                def ensemble():
+                    for seed, head in zip(config.seeds, fitted["heads"]):
+                        rec.record(ENSEMBLE, ensemble_of(fitted["early"], head, et.dev, y), seed)
+                    rows.append(ENSEMBLE)
+                timed("ensemble", ensemble)
 
     if config.finetune:
         def finetune():
@@ -261,6 +287,20 @@ def run(config: Config, workdir: str) -> pd.DataFrame:
     notes.append(f"wall time {wall:.0f} s ({', '.join(f'{k}: {v:.0f} s' for k, v in timings.items())}).")
     return write_outputs(rec, rows, notes, config, workdir, wall, enc_sha,
                          ak.results.array_fingerprint(bts.object_ids, bts.time_mjd, bts.flux))
+
+
+def ensemble_of(a, b, dev: np.ndarray, labels: np.ndarray, weights=np.linspace(0.0, 1.0, 11)):
+    """``w * a + (1 - w) * b`` of two fitted learners' probabilities, ``w`` with the best macro AUROC
+    on the ``dev`` positions (the randomly truncated dev copies every learner early-stops on)."""
+    pa, pb = a.predict(dev), b.predict(dev)
+    scores = [macro_auroc(labels[dev], w * pa + (1 - w) * pb) for w in weights]
+    w = float(weights[int(np.argmax(scores))])
+    info = {"weight_hgb": w, **{f"hgb_{k}": v for k, v in a.info.items()}, **{f"head_{k}": v for k, v in b.info.items()}}
+
+    def predict(pos):
+        return w * a.predict(pos) + (1 - w) * b.predict(pos)
+
+    return Fitted(predict, predict, info)
 
 
 class _WeightedLatentLearner(LatentLearner):
@@ -293,7 +333,8 @@ def _table(summary: pd.DataFrame, rows, columns) -> pd.DataFrame:
 def comparison_pairs(rows: list[str], encoder: str) -> list[tuple[str, str]]:
     names = encoder_rows(encoder)
     pairs = [(names["trunc"], names["whole"]), (FEATURE_TRUNC, FEATURE_WHOLE), (HYBRID_TRUNC, names["trunc"]),
-             (HYBRID_TRUNC, FEATURE_TRUNC), (names["sim"], names["trunc"]), (names["finetune"], names["trunc"])]
+             (HYBRID_TRUNC, FEATURE_TRUNC), (EARLY_TRUNC, HYBRID_TRUNC), (ENSEMBLE, EARLY_TRUNC),
+             (names["sim"], names["trunc"]), (names["finetune"], names["trunc"])]
     return [(a, b) for a, b in pairs if a in rows and b in rows]
 
 

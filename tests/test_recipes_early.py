@@ -32,7 +32,8 @@ def test_early_classification_recipe_tiny(tiny_models_dir, tmp_path):
                            n_jobs=1)
     table = ec.run(config, str(tmp_path))
     names = ec.encoder_rows("contrastive_ztf_lsst")
-    rows = [names["whole"], names["trunc"], ec.FEATURE_WHOLE, ec.FEATURE_TRUNC, ec.HYBRID_TRUNC, names["finetune"]]
+    rows = [names["whole"], names["trunc"], ec.FEATURE_WHOLE, ec.FEATURE_TRUNC, ec.HYBRID_TRUNC, ec.EARLY_TRUNC,
+            ec.ENSEMBLE, names["finetune"]]
     columns = ["3 d", "5 d", "10 d", "20 d", "30 d", "50 d", "all"]
     assert list(table.index) == rows and list(table.columns) == columns
     assert (table != "—").all().all()
@@ -57,8 +58,30 @@ def test_early_classification_recipe_tiny(tiny_models_dir, tmp_path):
     assert prov["config"]["n_per_object"] == 3 and len(prov["data_checksums"]["bts"]) == 16
     choices = json.loads((tmp_path / "choices.json").read_text())
     assert {c["row"] for c in choices} == set(rows)
+    weights = [c["weight_hgb"] for c in choices if c["row"] == ec.ENSEMBLE]
+    assert len(weights) == 2 and all(0.0 <= w <= 1.0 for w in weights)
+    assert {(ec.EARLY_TRUNC, ec.HYBRID_TRUNC), (ec.ENSEMBLE, ec.EARLY_TRUNC)} <= set(zip(comps["a"], comps["b"]))
     md = (tmp_path / "early_classification.md").read_text()
     assert "**Test**" in md and "**Dev**" in md and "median points per test curve" in md.lower()
+
+
+def test_ensemble_weight_is_chosen_on_dev():
+    from astrokeras.evaluation import macro_auroc
+    from astrokeras.learners import Fitted
+
+    rng = np.random.default_rng(0)
+    y = np.repeat([0, 1, 2], 40)
+    pa = np.eye(3)[y] * 0.6 + rng.dirichlet(np.ones(3), size=len(y))      # two different, informative learners
+    pb = np.eye(3)[y] * 0.4 + rng.dirichlet(np.ones(3), size=len(y))
+    a = Fitted(lambda pos: pa[pos], lambda pos: pa[pos], {"iterations": 5})
+    b = Fitted(lambda pos: pb[pos], lambda pos: pb[pos], {"epochs": 3})
+    dev, grid = np.arange(0, 120, 2), np.linspace(0.0, 1.0, 11)
+    ens = ec.ensemble_of(a, b, dev, y)
+    scores = [macro_auroc(y[dev], w * pa[dev] + (1 - w) * pb[dev]) for w in grid]
+    w = ens.info["weight_hgb"]
+    assert w == grid[int(np.argmax(scores))] and ens.info["hgb_iterations"] == 5 and ens.info["head_epochs"] == 3
+    test = np.arange(1, 120, 2)
+    np.testing.assert_allclose(ens.predict(test), w * pa[test] + (1 - w) * pb[test])
 
 
 def test_get_config_quick_and_full():
