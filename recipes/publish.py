@@ -88,6 +88,35 @@ def comparisons_block(folder: str, kind: str) -> str:
     return markdown_table(view.set_index("A")) if len(view) else "(no comparisons)\n"
 
 
+def previous_release_block(folder: str) -> str:
+    """Each retrained encoder against its previous release (``NAME_sim1``, simulator v1) on the headline
+    columns: both rows' values and the paired difference (current − previous) with its CI."""
+    path = os.path.join(folder, "comparisons.csv")
+    if not os.path.exists(path):
+        return "(no comparisons)\n"
+    comps = pd.read_csv(path)
+    comps = comps[comps["b"].str.endswith("[simulator v1]") & comps["column"].isin([c for c, _ in HEADLINE["table1"]])]
+    if not len(comps):
+        return "(no previous-release rows in this run)\n"
+    summary = pd.read_csv(os.path.join(folder, "summary.csv")).set_index(["row", "column"])
+
+    def cell(row, column):
+        if (row, column) not in summary.index:
+            return "—"
+        r = summary.loc[(row, column)]
+        return format_cell(r["mean"], None, (r["ci_low"], r["ci_high"]), 3)
+
+    short = dict(HEADLINE["table1"])
+    view = pd.DataFrame({
+        "encoder": comps["a"], "column": [short[c] for c in comps["column"]],
+        "simulator v2 (now)": [cell(a, c) for a, c in zip(comps["a"], comps["column"])],
+        "simulator v1 (`NAME_sim1`)": [cell(b, c) for b, c in zip(comps["b"], comps["column"])],
+        "v2 − v1 [95% paired CI]": [format_cell(d, None, (lo, hi), 3) for d, lo, hi in
+                                    zip(comps["difference"], comps["ci_low"], comps["ci_high"])],
+        "verdict": comps["verdict"]})
+    return markdown_table(view.set_index("encoder"))
+
+
 def runtime_line(folder: str, log_path: str | None) -> str:
     """Wall time (provenance) and peak memory (``/usr/bin/time -v`` log next to the run, if any)."""
     with open(os.path.join(folder, "provenance.json")) as fh:
@@ -149,6 +178,8 @@ def publish_run(run_dir: str, name: str, results_dir: str = RESULTS) -> str:
     kind = "table2" if name.startswith("table2") else "table1"
     atomic_write_text(os.path.join(dest, "readme_headline.md"), headline(dest, kind))
     atomic_write_text(os.path.join(dest, "readme_comparisons.md"), comparisons_block(dest, kind))
+    if kind == "table1":
+        atomic_write_text(os.path.join(dest, "readme_previous_release.md"), previous_release_block(dest))
     atomic_write_text(os.path.join(dest, "runtime.md"), runtime_line(dest, run_dir.rstrip("/") + ".log"))
     return dest
 
