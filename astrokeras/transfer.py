@@ -35,9 +35,12 @@ from astrokeras.bootstrap import weighted_metric
 from astrokeras.results import RunLog
 from astrokeras.tasks import bts_split
 
-__all__ = ["BTS_SUBSETS", "TransferConfig", "simulate_eval_views", "bts_views", "embed_views", "fit_predict", "encoder_runs",
+__all__ = ["BTS_SUBSETS", "TARGETS", "TransferConfig", "simulate_eval_views", "bts_views", "embed_views", "fit_predict",
+           "encoder_runs",
            "ratio_ci", "bts_drop"]
 
+#: the surveys the ZTF heads are applied to (zero-shot), each beside heads trained on it directly
+TARGETS = ("lsst", "ps1", "atlas", "des")
 #: the real BTS band subsets: a head trained on g+r latents is applied to each
 BTS_SUBSETS = {"g+r": ("ztf::g", "ztf::r"), "r": ("ztf::r",), "g": ("ztf::g",)}
 
@@ -47,7 +50,7 @@ class TransferConfig:
     """The settings the protocol reads (``recipes.cross_survey.Config`` has the same fields and more)."""
 
     models_dir: str | None = None
-    targets: tuple[str, ...] = ("lsst", "ps1", "atlas", "des")
+    targets: tuple[str, ...] = TARGETS
     n_per_class: int = 120                 # simulated objects per class (AGN left out), seen by every survey
     sim_seed: int = 9090
     head_seeds: tuple[int, ...] = (0, 1, 2)

@@ -50,10 +50,9 @@ import pandas as pd
 import astrokeras as ak
 from astrokeras.results import RunLog, format_cell, provenance, write_table
 from astrokeras.tasks import ENCODER_ROWS
-from astrokeras.transfer import (BTS_SUBSETS, bts_drop, bts_views, encoder_runs, ratio_ci,  # noqa: F401
-                                 simulate_eval_views)
+from astrokeras.transfer import (BTS_SUBSETS, TARGETS, TransferConfig, bts_drop, bts_views, encoder_runs,  # noqa: F401
+                                 ratio_ci, simulate_eval_views)
 
-TARGETS = ("lsst", "ps1", "atlas", "des")
 ENCODERS = ("classifier_ztf", "classifier_ztf_lsst", "contrastive_ztf_lsst", "adversarial_ztf_lsst",
             "contrastive_adversarial_ztf_lsst", "adversarial_confusion_ztf_lsst", "classifier_paired_ztf_lsst",
             "invariant_ztf_lsst",
@@ -65,18 +64,10 @@ TARGET_LIMITS = {"mse_ratio": 1.2, "auroc_drop": 0.02, "bts_auroc_drop": 0.03, "
 
 
 @dataclasses.dataclass(frozen=True)
-class Config:
+class Config(TransferConfig):
+    """The protocol's settings (:class:`astrokeras.transfer.TransferConfig`) plus the encoders and comparisons."""
+
     encoders: tuple[str, ...] = ENCODERS
-    models_dir: str | None = None
-    targets: tuple[str, ...] = TARGETS
-    n_per_class: int = 120
-    sim_seed: int = 9090
-    head_seeds: tuple[int, ...] = (0, 1, 2)
-    hidden_units: tuple[int, ...] = (64,)
-    head_epochs: int = 300
-    head_patience: int = 20
-    bts: bool = True
-    bts_min_points: int = 2
     # paired comparisons (A, B) of the zero-shot and BTS heads, written to comparisons.md
     compare: tuple[tuple[str, str], ...] = (("invariant_ztf_lsst", "classifier_paired_ztf_lsst"),
                                             ("invariant_ztf_lsst", "classifier_ztf_lsst"))
