@@ -37,7 +37,8 @@ RESULTS = os.path.join(HERE, "results")
 ROOT = os.path.dirname(HERE)
 MARKDOWN_FILES = (os.path.join(ROOT, "README.md"), os.path.join(HERE, "README.md"))
 RUNS = {"table1": "table1_quick", "table1_full": "table1_full", "table1_full_eros": "table1_full_eros",
-        "table1_full_sim": "table1_full_sim", "table2": "table2_quick", "table2_full": "table2_full"}
+        "table1_full_sim": "table1_full_sim", "table2": "table2_quick", "table2_full": "table2_full",
+        "table1_eros_variables": "table1_quick_eros_variables"}
 KEEP_EXTENSIONS = (".csv", ".md", ".json", ".png")
 #: README headline: (column in summary.csv, short header)
 HEADLINE = {
