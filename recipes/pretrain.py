@@ -157,18 +157,22 @@ def get_config(quick: bool = True, **overrides) -> Config:
 def _simulate(config: Config, workdir: str) -> ak.LightCurves:
     """The pretraining sets, cached under ``workdir/data`` with a key of the preset, scale and the
     simulator's version (:mod:`astrokeras.caching`: atomic writes, corrupt files rebuilt)."""
-    parts = []
-    for survey in SURVEYS:
-        name = f"{survey}_pretrain"
+    return _simulate_presets([f"{survey}_pretrain" for survey in SURVEYS], config.scale, config, workdir)
 
+
+def _simulate_presets(names, scale: float | None, config: Config, workdir: str) -> ak.LightCurves:
+    """Simulated presets (``scale=None``: full size), each cached in ``workdir/data``."""
+    parts = []
+    for name in names:
         def build(name=name):
             t0 = time.perf_counter()
-            lcs = ak.simulate_preset(name, scale=config.scale, n_jobs=config.n_jobs)
-            print(f"simulated {name} x{config.scale:g}: {len(lcs)} light curves in {time.perf_counter() - t0:.1f} s")
+            lcs = ak.simulate_preset(name, n_jobs=config.n_jobs, **({} if scale is None else {"scale": scale}))
+            size = "" if scale is None else f" x{scale:g}"
+            print(f"simulated {name}{size}: {len(lcs)} light curves in {time.perf_counter() - t0:.1f} s")
             return lcs
 
-        parts.append(ak.caching.cached_light_curves(os.path.join(workdir, "data"), name,
-                                                    {"preset": name, "scale": config.scale}, build))
+        key = {"preset": name} if scale is None else {"preset": name, "scale": scale}
+        parts.append(ak.caching.cached_light_curves(os.path.join(workdir, "data"), name, key, build))
     return ak.LightCurves.concat(parts)
 
 
@@ -271,7 +275,7 @@ def run_variant(variant: str, config: Config, workdir: str, train, val) -> dict:
     keep = lambda lcs: lcs.subset(np.isin(lcs.metadata["survey"].to_numpy(), spec["surveys"]))  # noqa: E731
     train_v, val_v = photometry_views(keep(train), config), photometry_views(keep(val), config)
     if spec.get("variables"):
-        var_train, var_val = _split(_simulate_variables(spec["variables"], config, workdir), config)
+        var_train, var_val = _split(_simulate_presets(spec["variables"], None, config, workdir), config)
         train_v = ak.LightCurves.concat([train_v, photometry_views(var_train, config)])
         val_v = ak.LightCurves.concat([val_v, photometry_views(var_val, config)])
     classes = variant_classes(variant)
@@ -314,20 +318,6 @@ def run_variant(variant: str, config: Config, workdir: str, train, val) -> dict:
     if config.release:
         _release(encoder, variant, config, metrics)
     return metrics
-
-
-def _simulate_variables(presets: tuple[str, ...], config: Config, workdir: str) -> ak.LightCurves:
-    """The periodic-variable presets at full size (scale does not apply: they are small), cached."""
-    parts = []
-    for name in presets:
-        def build(name=name):
-            t0 = time.perf_counter()
-            lcs = ak.simulate_preset(name, n_jobs=config.n_jobs)
-            print(f"simulated {name}: {len(lcs)} light curves in {time.perf_counter() - t0:.1f} s")
-            return lcs
-
-        parts.append(ak.caching.cached_light_curves(os.path.join(workdir, "data"), name, {"preset": name}, build))
-    return ak.LightCurves.concat(parts)
 
 
 def _simulate_paired(config: Config, workdir: str) -> ak.LightCurves:
