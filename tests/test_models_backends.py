@@ -96,11 +96,17 @@ def test_band_encoder_round_trips_and_trains_under_the_custom_step(tmp_path):
     x, y = tiny_task_data(batch=16, n_features=tok.n_features)
     x["values"][..., -1] = np.where(x["mask"], np.arange(16)[:, None] % 4, 0)
     y["object"] = np.arange(16) // 2
-    model = InvariantClassifier(factory(), n_classes=2, consistency_weight=1.0)
+    # A small view-loss weight: on 16 curves NT-Xent fights the class loss and makes the check
+    # seed-dependent; all three terms still go through the custom step.
+    model = InvariantClassifier(factory(), n_classes=2, consistency_weight=1.0, invariance_weight=0.1)
     model.compile(optimizer=keras.optimizers.Adam(0.02))
     before = model.encoder.get_layer("band_embedding").get_weights()[0].copy()
-    history = model.fit(x, y, epochs=6, batch_size=8, verbose=0).history
-    assert np.all(np.isfinite(history["loss"])) and history["loss"][-1] < history["loss"][0]
+    # Judge training on the deterministic evaluation class loss (dropout off): the per-epoch
+    # training loss of 2 batches with band dropout is too noisy to compare first vs last epoch.
+    loss_before = model.evaluate(x, y, batch_size=16, verbose=0, return_dict=True)["class_loss"]
+    history = model.fit(x, y, epochs=10, batch_size=8, verbose=0).history
+    loss_after = model.evaluate(x, y, batch_size=16, verbose=0, return_dict=True)["class_loss"]
+    assert np.all(np.isfinite(history["loss"])) and loss_after < 0.8 * loss_before
     assert not np.allclose(model.encoder.get_layer("band_embedding").get_weights()[0], before)
     model.save(tmp_path / "inv.keras")
     reloaded = keras.models.load_model(tmp_path / "inv.keras")
