@@ -56,7 +56,6 @@ import keras
 import numpy as np
 import pandas as pd
 
-from astrokeras import bands as _bands
 from astrokeras.numpy_forward import NotStreamableError, NumpyGRUEncoder, NumpyHead, model_fingerprint
 from astrokeras.photometry import LightCurveError, LightCurves
 from astrokeras.state_store import ObjectState, StateStore
@@ -173,7 +172,6 @@ class StreamingScorer:
         self.allow_recompute = bool(allow_recompute)
         self.store = state_store if isinstance(state_store, StateStore) else StateStore(state_store)
         self.store.bind({"encoder_sha256": model_fingerprint(encoder), "tokenizer": tokenizer.get_config()})
-        self._wavelengths = _bands.band_wavelengths_um()
         if verify:
             self._verify()
 
@@ -202,16 +200,8 @@ class StreamingScorer:
     # ------------------------------------------------------------------ tokens
     def _tokens(self, time, band_code, flux, flux_err, t0: float, scale: float) -> np.ndarray:
         """Tokens of new points, exactly as :meth:`Tokenizer.tokenize` makes them."""
-        tok = self.tokenizer
-        rel_time = (time - t0) / tok.time_scale_days
-        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            if tok.normalization == "absolute":
-                f_tok = np.arcsinh(flux / tok.flux_scale)
-                e_tok = flux_err / np.hypot(tok.flux_scale, flux)
-            else:
-                f_tok, e_tok = flux / scale, flux_err / scale
-        channels = [self._wavelengths[band_code], rel_time, f_tok] + ([e_tok] if tok.include_flux_err else [])
-        return np.stack(channels, axis=1).astype(np.float32)
+        rel_time = (time - t0) / self.tokenizer.time_scale_days
+        return self.tokenizer.point_channels(rel_time, band_code, flux, flux_err, scale)
 
     # ------------------------------------------------------------------ update
     def update(self, data, *, survey: str | None = None, aliases=None) -> StreamingResult:

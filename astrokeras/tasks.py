@@ -27,7 +27,7 @@ import pandas as pd
 from astrokeras.evaluation import train_dev_test_split_ids, train_test_split_ids
 from astrokeras.protocol import Task
 
-__all__ = ["ENCODER_ROWS", "PREVIOUS_ENCODER_ROWS", "encoder_row", "SCRATCH_ROW", "FEATURE_ROW", "BTS_CLASSES", "EROS_CLASSES", "SIM_PRESETS", "SIM_BANDS", "BTSSplit", "positions",
+__all__ = ["ENCODER_ROWS", "PREVIOUS_ENCODER_ROWS", "PAIRED_ENCODER_ROWS", "PREVIOUS_PAIRED_ENCODER_ROWS", "encoder_row", "SCRATCH_ROW", "FEATURE_ROW", "BTS_CLASSES", "EROS_CLASSES", "SIM_PRESETS", "SIM_BANDS", "BTSSplit", "positions",
            "bts_split", "eros_task", "simulated_redshift_sets"]
 
 #: display names of the released encoders (table rows)
@@ -41,10 +41,20 @@ ENCODER_ROWS = {
     "classifier_ztf_lsst_full": "Classifier (ZTF + LSST), paper-size pretraining",
     "contrastive_ztf_lsst_full": "Classifier + Contrastive, paper-size pretraining",
 }
+#: the paired-view encoders of issue 12 (``recipes.pretrain``'s invariant variant and its control):
+#: measured by ``recipes.cross_survey``, not by Table 1
+PAIRED_ENCODER_ROWS = {
+    "invariant_ztf_lsst": "Classifier + view invariance (ours)",
+    "classifier_paired_ztf_lsst": "Classifier on the paired views (control; ours)",
+    "invariant_ztf_lsst_full": "Classifier + view invariance (ours), paper-size pretraining",
+}
 #: the quick encoders released before the simulator's template SEDs (simulator v1), kept as
 #: ``NAME_sim1`` so that Table 1 shows them beside their retrained (simulator v2) versions
 PREVIOUS_ENCODER_ROWS = {f"{name}_sim1": f"{row} [simulator v1]" for name, row in ENCODER_ROWS.items()
                          if not name.endswith("_full")}
+#: the same for the paired-view encoders (``recipes.cross_survey``)
+PREVIOUS_PAIRED_ENCODER_ROWS = {f"{name}_sim1": f"{row} [simulator v1]" for name, row in PAIRED_ENCODER_ROWS.items()
+                                if not name.endswith("_full")}
 
 
 def encoder_row(name: str) -> str:
@@ -53,7 +63,10 @@ def encoder_row(name: str) -> str:
     >>> encoder_row("classifier_ztf_sim1")
     'Classifier (ZTF only) [simulator v1]'
     """
-    return ENCODER_ROWS.get(name) or PREVIOUS_ENCODER_ROWS.get(name) or name
+    for rows in (ENCODER_ROWS, PREVIOUS_ENCODER_ROWS, PAIRED_ENCODER_ROWS, PREVIOUS_PAIRED_ENCODER_ROWS):
+        if name in rows:
+            return rows[name]
+    return name
 
 
 #: display names of the baseline rows

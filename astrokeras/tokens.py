@@ -263,33 +263,59 @@ class Tokenizer:
         rel_time = (time - t0[obj_index]) / self.time_scale_days
         flux = lcs.flux[rows]
         flux_err = lcs.flux_err[rows]
-        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # checked below
-            if self.normalization == "absolute":
-                f_tok = np.arcsinh(flux / self.flux_scale)
-                e_tok = flux_err / np.hypot(self.flux_scale, flux)
-            else:
-                # divide by the object's largest |flux|, floored at its smallest positive error so a
-                # curve that is all noise (or all zeros) is scaled to its noise, not blown up
-                first = new_offsets[:-1]
-                peak = np.maximum.reduceat(np.abs(flux), first) if len(lcs) else np.zeros(0)
-                pos_err = np.where(flux_err > 0, flux_err, np.inf)
-                floor = np.minimum.reduceat(pos_err, first) if len(lcs) else np.zeros(0)
-                peak = np.maximum(peak, np.where(np.isfinite(floor), floor, 0.0))
-                peak = np.where(peak > 0, peak, 1.0)[obj_index]
-                f_tok = flux / peak
-                e_tok = flux_err / peak
-            wavelength = _bands.band_wavelengths_um()[lcs.band_code[rows]]
-            channels = [wavelength, rel_time, f_tok] + ([e_tok] if self.include_flux_err else [])
-            if self.band_channel is not None:
-                channels.append(self._code_table()[lcs.band_code[rows]].astype(np.float32))
-            values = np.stack(channels, axis=1).astype(np.float32) if len(rows) else np.zeros(
-                (0, self.n_features), np.float32)
+        if self.normalization == "absolute":
+            peak = None
+        else:
+            # divide by the object's largest |flux|, floored at its smallest positive error so a
+            # curve that is all noise (or all zeros) is scaled to its noise, not blown up
+            first = new_offsets[:-1]
+            peak = np.maximum.reduceat(np.abs(flux), first) if len(lcs) else np.zeros(0)
+            pos_err = np.where(flux_err > 0, flux_err, np.inf)
+            floor = np.minimum.reduceat(pos_err, first) if len(lcs) else np.zeros(0)
+            peak = np.maximum(peak, np.where(np.isfinite(floor), floor, 0.0))
+            peak = np.where(peak > 0, peak, 1.0)[obj_index]
+        values = self.point_channels(rel_time, lcs.band_code[rows], flux, flux_err, peak)
         if not np.isfinite(values).all():  # e.g. a time span of 1e308 days
             i = int(np.flatnonzero(~np.isfinite(values).all(axis=1))[0])
             raise LightCurveError(f"object {lcs.object_ids[obj_index[i]]!r}: token overflows float32 "
                                   "(absurd time or flux value)")
         return TokenizedLightCurves(values=values, offsets=new_offsets, object_ids=lcs.object_ids,
                                     n_truncated=n_truncated, max_length=int(self.max_length), window=self.window)
+
+    def point_channels(self, rel_time, band_code, flux, flux_err, peak=None) -> np.ndarray:
+        """The token channels of single points: ``(n, n_features)`` float32, unchecked.
+
+        The one place the channel formulas live (used by :meth:`tokenize` and by
+        :class:`astrokeras.streaming.StreamingScorer`, which tokenizes new alerts one by one).
+
+        Args:
+            rel_time: time since the object's first kept point, in units of ``time_scale_days``.
+            band_code: registry band codes (:mod:`astrokeras.bands`).
+            flux, flux_err: fluxes and errors (FLUXCAL).
+            peak: the object's normalisation (per point or scalar) for ``normalization="peak"``;
+                ignored for ``"absolute"``.
+
+        Example:
+            >>> import numpy as np
+            >>> from astrokeras.bands import band_index
+            >>> Tokenizer().point_channels(np.array([0.0]), band_index(["ztf::g"]), np.array([10.0]),
+            ...                            np.array([1.0])).round(3)
+            array([[0.479, 0.   , 0.881]], dtype=float32)
+        """
+        band_code = np.asarray(band_code)
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # callers check finiteness
+            if self.normalization == "absolute":
+                f_tok = np.arcsinh(flux / self.flux_scale)
+                e_tok = flux_err / np.hypot(self.flux_scale, flux)
+            else:
+                f_tok, e_tok = flux / peak, flux_err / peak
+            channels = [_bands.band_wavelengths_um()[band_code], rel_time, f_tok]
+            channels += [e_tok] if self.include_flux_err else []
+            if self.band_channel is not None:
+                channels.append(self._code_table()[band_code].astype(np.float32))
+            if not len(band_code):
+                return np.zeros((0, self.n_features), np.float32)
+            return np.stack(channels, axis=1).astype(np.float32)
 
     def _window_rows(self, lcs: LightCurves):
         lengths = lcs.lengths

@@ -49,17 +49,18 @@ import pandas as pd
 
 import astrokeras as ak
 from astrokeras.results import RunLog, format_cell, provenance, write_table
-from astrokeras.tasks import ENCODER_ROWS
+from astrokeras.tasks import PREVIOUS_ENCODER_ROWS, PREVIOUS_PAIRED_ENCODER_ROWS, encoder_row
 from astrokeras.transfer import (BTS_SUBSETS, TARGETS, TransferConfig, bts_drop, bts_views, encoder_runs,  # noqa: F401
                                  ratio_ci, simulate_eval_views)
 
+#: the released encoders measured: current (simulator v2) quick, paper-size, then the simulator-v1
+#: releases (``NAME_sim1``) for the paired v2 - v1 comparisons
 ENCODERS = ("classifier_ztf", "classifier_ztf_lsst", "contrastive_ztf_lsst", "adversarial_ztf_lsst",
             "contrastive_adversarial_ztf_lsst", "adversarial_confusion_ztf_lsst", "classifier_paired_ztf_lsst",
             "invariant_ztf_lsst",
-            "classifier_ztf_lsst_full", "contrastive_ztf_lsst_full", "invariant_ztf_lsst_full")
-ROW_NAMES = {**ENCODER_ROWS, "invariant_ztf_lsst": "Classifier + view invariance (ours)",
-             "classifier_paired_ztf_lsst": "Classifier on the paired views (control; ours)",
-             "invariant_ztf_lsst_full": "Classifier + view invariance (ours), paper-size pretraining"}
+            "classifier_ztf_lsst_full", "contrastive_ztf_lsst_full", "invariant_ztf_lsst_full",
+            *PREVIOUS_ENCODER_ROWS, *PREVIOUS_PAIRED_ENCODER_ROWS)
+ROW_NAMES = {name: encoder_row(name) for name in ENCODERS}
 TARGET_LIMITS = {"mse_ratio": 1.2, "auroc_drop": 0.02, "bts_auroc_drop": 0.03, "probe_auroc": 0.75}
 
 
@@ -69,8 +70,9 @@ class Config(TransferConfig):
 
     encoders: tuple[str, ...] = ENCODERS
     # paired comparisons (A, B) of the zero-shot and BTS heads, written to comparisons.md
-    compare: tuple[tuple[str, str], ...] = (("invariant_ztf_lsst", "classifier_paired_ztf_lsst"),
-                                            ("invariant_ztf_lsst", "classifier_ztf_lsst"))
+    compare: tuple[tuple[str, str], ...] = (
+        ("invariant_ztf_lsst", "classifier_paired_ztf_lsst"), ("invariant_ztf_lsst", "classifier_ztf_lsst"),
+        *((name[: -len("_sim1")], name) for name in (*PREVIOUS_ENCODER_ROWS, *PREVIOUS_PAIRED_ENCODER_ROWS)))
     n_boot: int = 2000
     quick: bool = True
 
@@ -240,7 +242,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--models-dir", default=None, help="released encoders (default: saved_models/)")
     parser.add_argument("--encoders", default=None, help="comma-separated encoder names (default: all released)")
     parser.add_argument("--seed", type=int, default=None, help="simulation seed (default 9090)")
+    parser.add_argument("--threads", type=int, default=None,
+                        help="TensorFlow threads (1 lets two runs share 2 cores ~2x faster than one run)")
     args = parser.parse_args(argv)
+    ak.training.limit_threads(args.threads)
     overrides = {"models_dir": args.models_dir}
     if args.encoders:
         overrides["encoders"] = tuple(args.encoders.split(","))

@@ -22,9 +22,14 @@ def _ls_periods(lcs, band, f_max=4.0, min_points=10):
         m = lcs.band[sl] == band
         if m.sum() < min_points:
             continue
-        freq, power = LombScargle(lcs.time_mjd[sl][m], lcs.flux[sl][m], lcs.flux_err[sl][m]).autopower(
-            minimum_frequency=1 / 400, maximum_frequency=f_max, samples_per_peak=10)
-        out[k] = 1 / freq[np.argmax(power)]
+        ls = LombScargle(lcs.time_mjd[sl][m], lcs.flux[sl][m], lcs.flux_err[sl][m])
+        # a coarse grid (2 samples per peak), then a fine one around its best peak: the same answer as
+        # samples_per_peak=10 at a fraction of the cost on multi-year baselines
+        freq, power = ls.autopower(minimum_frequency=1 / 400, maximum_frequency=f_max, samples_per_peak=2)
+        step = freq[1] - freq[0]
+        fine = np.linspace(freq[np.argmax(power)] - 2 * step, freq[np.argmax(power)] + 2 * step, 41)
+        fine = fine[fine > 0]
+        out[k] = 1 / fine[np.argmax(ls.power(fine))]
     return out
 
 

@@ -117,7 +117,7 @@ def random_tables(draw):
     return pd.DataFrame(rows, columns=["id", "mjd", "band", "flux", "flux_err"])
 
 
-@settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(random_tables(), st.booleans(), st.sampled_from(["absolute", "per_object"]), st.integers(1, 50))
 def test_fuzz_validate_then_tokenize_never_nan(table, with_err, normalization, max_length):
     try:
