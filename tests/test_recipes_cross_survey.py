@@ -14,12 +14,12 @@ import astrokeras as ak
 from recipes import cross_survey
 
 TINY = dict(gru_units=8, dense_units=(8,), latent_dim=6)
-NAMES = ("classifier_ztf", "invariant_ztf_lsst")
+NAMES = ("classifier_ztf", "invariant_ztf_lsst", "invariant_ztf_lsst_sim1")
 
 
 @pytest.fixture(scope="module")
 def tiny_models_dir(tmp_path_factory):
-    """Two tiny 'released' encoders with sidecars (untrained: the recipe's plumbing is under test)."""
+    """Three tiny 'released' encoders (one a previous release) with sidecars (untrained: the recipe's plumbing is under test)."""
     folder = str(tmp_path_factory.mktemp("models"))
     for seed, name in enumerate(NAMES):
         keras.utils.set_random_seed(seed)
@@ -37,7 +37,7 @@ def test_cross_survey_tiny_run(tiny_models_dir, tmp_path):
     assert list(table.index) == [cross_survey.ROW_NAMES[n] for n in NAMES]  # unreleased names skipped
     results = pd.read_csv(tmp_path / "cross_survey.csv")
     assert set(results["measure"]) == {"mse_ratio", "auroc_drop", "probe_auroc"}
-    assert len(results) == 2 * 2 * 3 and np.isfinite(results["value"]).all()
+    assert len(results) == 3 * 2 * 3 and np.isfinite(results["value"]).all()
     ratio = results[results.measure == "mse_ratio"]
     assert ((ratio["ci_low"] <= ratio["value"]) & (ratio["value"] <= ratio["ci_high"]) & (ratio["value"] > 0)).all()
     probe = results[results.measure == "probe_auroc"]["value"]
@@ -50,6 +50,11 @@ def test_cross_survey_tiny_run(tiny_models_dir, tmp_path):
     assert got == pytest.approx(expected, rel=1e-5)
     # every head saw the same test objects, two seeds each
     assert (runs.groupby(["row", "column"]).size() == 2).all()
+    # a current release is compared with its previous (simulator v1) release on the same objects
+    comps = pd.read_csv(tmp_path / "comparisons.csv")
+    assert {"invariant_ztf_lsst|zero-shot", "invariant_ztf_lsst_sim1|zero-shot"} <= set(comps["a"]) | set(comps["b"])
+    assert ((comps.a == "invariant_ztf_lsst|zero-shot") & (comps.b == "invariant_ztf_lsst_sim1|zero-shot")).any()
+    assert "[simulator v1]" in (tmp_path / "cross_survey.md").read_text()
     md = (tmp_path / "cross_survey.md").read_text()
     assert "recipes.cross_survey" in md and "MSE ratio DES" in md
     prov = json.loads((tmp_path / "provenance.json").read_text())

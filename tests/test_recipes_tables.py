@@ -202,3 +202,6 @@ def test_previous_releases_are_rows_compared_with_their_retrained_versions():
     assert (rows[0], rows[1]) in pairs                     # retrained - previous, paired on the same objects
     assert (rows[0], FEATURE_ROW) in pairs and (rows[1], FEATURE_ROW) not in pairs
     assert table1.get_config(quick=True).previous_encoders == tuple(PREVIOUS_ENCODER_ROWS)
+    # the paired-view encoders are not Table 1 rows; the cross-survey table shows them and their v1 releases
+    assert encoder_row("invariant_ztf_lsst_sim1") == "Classifier + view invariance (ours) [simulator v1]"
+    assert "invariant_ztf_lsst_sim1" not in table1.get_config(quick=True).previous_encoders
