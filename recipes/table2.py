@@ -48,7 +48,7 @@ from astrokeras import downstream as ds
 from astrokeras.learners import LatentLearner, SequenceLearner
 from astrokeras.protocol import Task, run_regression
 from astrokeras.results import RunLog, format_cell
-from astrokeras.tasks import ENCODER_ROWS, simulated_redshift_sets
+from astrokeras.tasks import ENCODER_ROWS, PREVIOUS_ENCODER_ROWS, encoder_row, simulated_redshift_sets
 
 Z_MAX = 0.4
 COLUMN = "LSST z<0.4 MSE"
@@ -58,6 +58,9 @@ SETTINGS = ("direct (LSST)", f"direct (LSST z<{Z_MAX:g})", "direct (ZTF + LSST)"
 @dataclasses.dataclass(frozen=True)
 class Config:
     encoders: tuple[str, ...] = tuple(ENCODER_ROWS)
+    # the previous (simulator v1) releases, ``NAME_sim1``: rows beside their retrained versions, with
+    # paired comparisons of the zero-shot rows (never compared with anything else)
+    previous_encoders: tuple[str, ...] = tuple(PREVIOUS_ENCODER_ROWS)
     models_dir: str | None = None
     sim_scale: float = 1.0
     test_fraction: float = 0.2
@@ -163,11 +166,11 @@ def run(config: Config, workdir: str) -> pd.DataFrame:
         available = ak.list_encoders(config.models_dir)
     except FileNotFoundError:
         available = []
-    encoders = [e for e in config.encoders if e in available]
+    encoders = [e for e in config.encoders + config.previous_encoders if e in available]
     enc_sha = {}
     for name in encoders:
         t0 = time.perf_counter()
-        label = ENCODER_ROWS.get(name, name)
+        label = encoder_row(name)
         encoder = ak.load_encoder(name, config.models_dir)
         enc_sha[name] = ak.presets.encoder_info(name, config.models_dir).get("sha256")
         latent = ds.embed(encoder, both, ds.tokenizer_for(name, config.models_dir))
@@ -197,7 +200,13 @@ def write_outputs(log, order, notes, config, workdir, wall, enc_sha, both) -> pd
                                                (by_row.loc[r, "ci_low"], by_row.loc[r, "ci_high"]), digits=4)
                                    for r in order]}, index=pd.Index(order, name="row"))
     pairs = []
-    zs = [r for r in order if r.startswith("zero-shot MLP")]
+    previous = [encoder_row(p) for p in config.previous_encoders]
+    for p in config.previous_encoders:  # retrained (simulator v2) - previous release, same objects and seeds
+        for method in ("zero-shot MLP", f"zero-shot kNN k={config.knn_k}"):
+            a, b = (f"{method}: {encoder_row(n)} (ZTF)" for n in (p[: -len("_sim1")], p))
+            if a in order and b in order:
+                pairs.append((a, b))
+    zs = [r for r in order if r.startswith("zero-shot MLP") and r.split(": ", 1)[1].rsplit(" (", 1)[0] not in previous]
     scratch_zs = next((r for r in zs if "No pretraining" in r), None)
     for r in zs:
         if scratch_zs and r != scratch_zs:

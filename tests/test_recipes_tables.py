@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 
 import keras
 import numpy as np
@@ -104,7 +105,12 @@ def test_table1_main_parses_arguments(monkeypatch):
 
 
 def test_table2_rows(tiny_models_dir, tmp_path):
-    config = table2.get_config(quick=True, models_dir=tiny_models_dir, encoders=NAMES, sim_scale=0.03,
+    # a copy of the tiny encoders plus a 'previous release' of one of them (its rows are compared with it)
+    models = tmp_path / "models"
+    shutil.copytree(tiny_models_dir, models)
+    for ext in (".keras", ".json"):
+        shutil.copy(models / f"classifier_ztf{ext}", models / f"classifier_ztf_sim1{ext}")
+    config = table2.get_config(quick=True, models_dir=str(models), encoders=NAMES, sim_scale=0.03,
                                seeds=(0,), sequence_epochs=2, scratch_encoder=TINY, head_epochs=20,
                                head_grid=((8,),), knn_k=10, n_jobs=1, n_boot=200, jit_compile=False,
                                scratch_settings=table2.SETTINGS)
@@ -113,12 +119,18 @@ def test_table2_rows(tiny_models_dir, tmp_path):
     assert index[0].startswith("direct") and index[-1].startswith("zero-shot kNN")
     assert "zero-shot MLP: Classifier + Contrastive (ZTF)" in index
     assert "direct: No pretraining (ZTF + LSST)" in index
-    assert len(index) == 4 + 4 * len(NAMES) + len(NAMES)
+    assert len(index) == 4 + 5 * (len(NAMES) + 1)
+    assert "zero-shot MLP: Classifier (ZTF only) [simulator v1] (ZTF)" in index
     runs = pd.read_csv(tmp_path / "runs.csv")
     assert np.isfinite(runs["value"]).all() and (runs["value"] > 0).all()
     assert "z < 0.4" in (tmp_path / "table2.md").read_text()
     comps = pd.read_csv(tmp_path / "comparisons.csv")
     assert "zero-shot MLP: Classifier + Contrastive (ZTF)" in set(comps["a"])
+    # the previous release is compared with its retrained version only, zero-shot MLP and kNN
+    v1 = comps[(comps["a"].str.contains("simulator v1")) | (comps["b"].str.contains("simulator v1"))]
+    assert sorted(v1["a"]) == ["zero-shot MLP: Classifier (ZTF only) (ZTF)",
+                               "zero-shot kNN k=10: Classifier (ZTF only) (ZTF)"]
+    assert v1["b"].str.endswith("[simulator v1] (ZTF)").all()
 
 
 def test_zero_shot_rows_never_see_an_lsst_redshift(tiny_models_dir, tmp_path):
