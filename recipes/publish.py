@@ -7,9 +7,10 @@ Command::
     python -m astrofm recipes.publish --check              # exit 1 if a README block is stale
     python -m astrofm recipes.publish --reference          # remake recipes/results/reference_small
 
-A run folder (``runs/table1``, ``runs/table1_full``, ``runs/table2``, ``runs/table2_full``) is copied
-to ``recipes/results/<name>`` (its small CSV/Markdown/JSON/PNG files; no data, no caches), and a
-compact ``readme_headline.md`` is derived from its ``summary.csv``. Markdown files mark generated
+A finished run folder (``runs/table1``, ``runs/table1_full``, ``runs/table2``, ``runs/table2_full``,
+``runs/cross_survey``, ``runs/token_format(_invariant)``; ``RUNS``) is copied to
+``recipes/results/<name>`` (its small CSV/Markdown/JSON/PNG files; no data, no caches), and for the
+tables a compact ``readme_headline.md`` is derived from its ``summary.csv``. Markdown files mark generated
 blocks as ``<!-- results:NAME -->`` ... ``<!-- /results:NAME -->``, where NAME is a file under
 recipes/results/; :func:`astrokeras.results.update_markdown_blocks` fills them in, and a test checks
 that README.md and recipes/README.md hold exactly what the committed files say.
@@ -38,7 +39,10 @@ ROOT = os.path.dirname(HERE)
 MARKDOWN_FILES = (os.path.join(ROOT, "README.md"), os.path.join(HERE, "README.md"))
 RUNS = {"table1": "table1_quick", "table1_full": "table1_full", "table1_full_eros": "table1_full_eros",
         "table1_full_sim": "table1_full_sim", "table2": "table2_quick", "table2_full": "table2_full",
-        "table1_eros_variables": "table1_quick_eros_variables"}
+        "table1_eros_variables": "table1_quick_eros_variables", "cross_survey": "cross_survey_quick",
+        "token_format": "token_format_quick", "token_format_invariant": "token_format_invariant_quick"}
+#: recipes whose result files are copied as they are (they write their own tables and runtime.md)
+COPY_ONLY = ("cross_survey", "token_format")
 KEEP_EXTENSIONS = (".csv", ".md", ".json", ".png")
 #: README headline: (column in summary.csv, short header)
 HEADLINE = {
@@ -176,6 +180,8 @@ def publish_run(run_dir: str, name: str, results_dir: str = RESULTS) -> str:
             tmp = os.path.join(dest, f".tmp_{entry}")
             shutil.copyfile(src, tmp)
             os.replace(tmp, os.path.join(dest, entry))
+    if name.startswith(COPY_ONLY):
+        return dest
     kind = "table2" if name.startswith("table2") else "table1"
     atomic_write_text(os.path.join(dest, "readme_headline.md"), headline(dest, kind))
     atomic_write_text(os.path.join(dest, "readme_comparisons.md"), comparisons_block(dest, kind))
@@ -208,7 +214,7 @@ def main(argv: list[str] | None = None) -> int:
     for runs in args.runs:
         for run_name, name in RUNS.items():
             folder = os.path.join(runs, run_name)
-            if os.path.exists(os.path.join(folder, "summary.csv")):
+            if os.path.exists(os.path.join(folder, "provenance.json")):  # a finished run
                 print(f"published {folder} -> {publish_run(folder, name)}")
     for path in MARKDOWN_FILES:
         changed = update_markdown_blocks(path, RESULTS)

@@ -57,3 +57,16 @@ def test_pretraining_table_matches_the_released_sidecars(tmp_path):
     with open(os.path.join(root, "recipes", "results", "pretrain_quick", "summary.md"), encoding="utf-8") as fh:
         assert fh.read() == text
     assert "classifier_ztf_lsst_sim1" in text and text.count("\n") >= 2 + 2 * len(publish.PRETRAIN_VARIANTS)
+
+
+def test_copy_only_runs_are_published_as_they_are(tmp_path):
+    """cross_survey / token_format write their own tables: publishing copies the small files only."""
+    run = tmp_path / "runs" / "cross_survey"
+    (run / "cache").mkdir(parents=True)
+    (run / "cross_survey.md").write_text("table\n")
+    (run / "runtime.md").write_text("Wall time 1.0 min\n")
+    (run / "provenance.json").write_text("{}")
+    (run / "cache" / "enc.pkl").write_bytes(b"x")
+    dest = publish.publish_run(str(run), publish.RUNS["cross_survey"], str(tmp_path / "results"))
+    assert sorted(os.listdir(dest)) == ["cross_survey.md", "provenance.json", "runtime.md"]
+    assert open(os.path.join(dest, "runtime.md")).read() == "Wall time 1.0 min\n"  # its own, not re-derived
