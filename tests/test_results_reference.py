@@ -69,4 +69,5 @@ def test_copy_only_runs_are_published_as_they_are(tmp_path):
     (run / "cache" / "enc.pkl").write_bytes(b"x")
     dest = publish.publish_run(str(run), publish.RUNS["cross_survey"], str(tmp_path / "results"))
     assert sorted(os.listdir(dest)) == ["cross_survey.md", "provenance.json", "runtime.md"]
-    assert open(os.path.join(dest, "runtime.md")).read() == "Wall time 1.0 min\n"  # its own, not re-derived
+    with open(os.path.join(dest, "runtime.md")) as fh:
+        assert fh.read() == "Wall time 1.0 min\n"  # its own, not re-derived
