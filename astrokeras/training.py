@@ -34,7 +34,7 @@ import keras
 import numpy as np
 
 __all__ = ["set_global_seed", "pretrain", "finetune", "standard_callbacks", "ResumableEarlyStopping",
-           "TrainingCheckpoint", "ShuffleEpoch"]
+           "TrainingCheckpoint", "CheckpointMismatchError", "ShuffleEpoch"]
 
 
 def set_global_seed(seed: int, deterministic_ops: bool = True) -> None:
@@ -69,6 +69,10 @@ class ResumableEarlyStopping(keras.callbacks.EarlyStopping):
         self.best_weights = best_weights
 
 
+class CheckpointMismatchError(ValueError):
+    """A workdir's checkpoint was written by a run with other settings or data (never resumed)."""
+
+
 class TrainingCheckpoint(keras.callbacks.Callback):
     """Resume a killed run exactly: after every epoch, atomically save the model and optimizer
     weights, the epoch, the early-stopping state and the whole history into ``backup_dir``.
@@ -78,6 +82,10 @@ class TrainingCheckpoint(keras.callbacks.Callback):
     together with the epoch-derived shuffling of :func:`astrokeras.pipeline.make_dataset` (the
     :class:`ShuffleEpoch` callback) a resumed run gives the same weights as an uninterrupted one.
     ``history.csv`` and ``history.json`` in ``workdir`` count every epoch, before and after a resume.
+
+    The checkpoint records ``params`` (epochs, seed, learning rate, ..., the number of training
+    batches and the caller's ``run_id``); a checkpoint whose ``params`` differ from the current run's
+    is refused with :class:`CheckpointMismatchError` instead of being resumed into the wrong run.
     """
 
     def __init__(self, workdir: str, early_stopping: ResumableEarlyStopping | None = None, params: dict | None = None):
@@ -85,7 +93,7 @@ class TrainingCheckpoint(keras.callbacks.Callback):
         self.workdir = workdir
         self.backup_dir = os.path.join(workdir, "backup")
         self.early_stopping = early_stopping
-        self.params_record = dict(params or {})
+        self.params_record = json.loads(json.dumps(dict(params or {}), default=str))  # as stored
         self.rows: list[dict] = []
 
     # ---------------------------------------------------------------- restore
@@ -104,9 +112,17 @@ class TrainingCheckpoint(keras.callbacks.Callback):
             return
         if self.model.optimizer is not None and not self.model.optimizer.built:
             self.model.optimizer.build(self.model.trainable_variables)
-        self.model.load_weights(os.path.join(path, "model.weights.h5"))
         with open(os.path.join(path, "state.json")) as fh:
             state = json.load(fh)
+        stored = state.get("params")
+        if stored is not None and stored != self.params_record:
+            diff = sorted(k for k in set(stored) | set(self.params_record) if stored.get(k) != self.params_record.get(k))
+            raise CheckpointMismatchError(
+                f"{self.workdir}: its checkpoint (epoch {state['epoch']}) was written by another run "
+                f"({', '.join(f'{k}: {stored.get(k)!r} then, {self.params_record.get(k)!r} now' for k in diff)}); "
+                f"delete {self.backup_dir} to start afresh, or train in another workdir")
+        # check before touching the model: a refused checkpoint leaves the weights as they were
+        self.model.load_weights(os.path.join(path, "model.weights.h5"))
         self.rows = state["history"]
         self.model._initial_epoch = int(state["epoch"])
         if (state.get("early_stopping") or {}).get("stopped_epoch", 0) > 0:  # it had already stopped
@@ -129,7 +145,7 @@ class TrainingCheckpoint(keras.callbacks.Callback):
         es = self.early_stopping
         if es is not None and es.best_weights is not None:
             np.savez(os.path.join(tmp, "best.npz"), **{f"w{i}": w for i, w in enumerate(es.best_weights)})
-        state = {"epoch": int(epoch) + 1, "history": self.rows,
+        state = {"epoch": int(epoch) + 1, "history": self.rows, "params": self.params_record,
                  "early_stopping": None if es is None else es.get_state()}
         with open(os.path.join(tmp, "state.json"), "w") as fh:
             json.dump(state, fh)
@@ -219,8 +235,18 @@ def _deterministic_tf() -> bool:
     return bool(is_op_determinism_enabled())
 
 
+def _n_train(train_data) -> int | None:
+    """Batches of a finite ``tf.data`` dataset, or samples of an ``(inputs, targets)`` tuple."""
+    if hasattr(train_data, "cardinality"):
+        n = int(train_data.cardinality())
+        return n if n >= 0 else None
+    x = train_data[0] if isinstance(train_data, tuple) else train_data
+    first = next(iter(x.values())) if isinstance(x, dict) else x
+    return int(len(first)) if hasattr(first, "__len__") else None
+
+
 def _fit(model, train_data, validation_data, *, epochs, patience, learning_rate, seed, workdir,
-         jit_compile, verbose, callbacks, compile_kwargs, steps_per_epoch=None, monitor="val_loss"):
+         jit_compile, verbose, callbacks, compile_kwargs, steps_per_epoch=None, monitor="val_loss", run_id=None):
     set_global_seed(seed)
     if jit_compile and _deterministic_tf():
         # TensorFlow cannot XLA-compile with deterministic ops; bit-for-bit reproducibility wins
@@ -232,7 +258,8 @@ def _fit(model, train_data, validation_data, *, epochs, patience, learning_rate,
         kwargs.setdefault("jit_compile", jit_compile)
         model.compile(**kwargs)
     params = {"epochs": int(epochs), "patience": patience, "learning_rate": learning_rate, "seed": seed,
-              "jit_compile": jit_compile, "backend": keras.backend.backend()}
+              "jit_compile": jit_compile, "backend": keras.backend.backend(), "n_train": _n_train(train_data),
+              "steps_per_epoch": steps_per_epoch, "run_id": run_id}
     all_callbacks = standard_callbacks(workdir, patience, monitor=monitor,
                                        has_validation=validation_data is not None, params=params)
     x, y = (train_data if isinstance(train_data, tuple) and len(train_data) == 2 else (train_data, None))
@@ -251,7 +278,8 @@ def _fit(model, train_data, validation_data, *, epochs, patience, learning_rate,
 def pretrain(model: keras.Model, train_data, validation_data=None, *, epochs: int = 100, patience: int = 5,
              learning_rate: float = 1e-3, seed: int = 0, workdir: str | None = None, jit_compile: bool = True,
              verbose="auto", callbacks: Sequence = (), compile_kwargs: dict | None = None,
-             steps_per_epoch: int | None = None, monitor: str = "val_loss") -> keras.callbacks.History:
+             steps_per_epoch: int | None = None, monitor: str = "val_loss",
+             run_id: dict | None = None) -> keras.callbacks.History:
     """Pretrain a task model (classifier, adversarial, contrastive) with the paper's recipe.
 
     Args:
@@ -272,6 +300,9 @@ def pretrain(model: keras.Model, train_data, validation_data=None, *, epochs: in
         monitor: the early-stopping quantity. For the adversarial model ``val_loss`` contains
             ``-lambda H(D(z), O)``, which rewards fooling the discriminator; monitor
             ``"val_class_loss"`` there to stop on classification quality.
+        run_id: JSON-able facts that identify the run (data fingerprint, variant, ...): a checkpoint
+            in ``workdir`` written under another ``run_id`` (or other epochs, seed, ...) is refused
+            with :class:`CheckpointMismatchError`.
 
     Returns:
         The Keras ``History``.
@@ -279,7 +310,7 @@ def pretrain(model: keras.Model, train_data, validation_data=None, *, epochs: in
     return _fit(model, train_data, validation_data, epochs=epochs, patience=patience,
                 learning_rate=learning_rate, seed=seed, workdir=workdir, jit_compile=jit_compile,
                 verbose=verbose, callbacks=callbacks, compile_kwargs=compile_kwargs,
-                steps_per_epoch=steps_per_epoch, monitor=monitor)
+                steps_per_epoch=steps_per_epoch, monitor=monitor, run_id=run_id)
 
 
 def finetune(model: keras.Model, train_data, validation_data=None, *, epochs: int = 200, patience: int = 10,

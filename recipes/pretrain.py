@@ -160,6 +160,14 @@ def _simulate(config: Config, workdir: str) -> ak.LightCurves:
     return _simulate_presets([f"{survey}_pretrain" for survey in SURVEYS], config.scale, config, workdir)
 
 
+def _run_id(variant: str, train: ak.LightCurves, val: ak.LightCurves) -> dict:
+    """What a resumable checkpoint must match: the variant and the exact training/validation curves
+    (a run at another scale or simulator version in the same workdir is refused, not resumed)."""
+    fingerprint = ak.results.array_fingerprint
+    return {"variant": variant, "train": fingerprint(train.object_ids, train.flux),
+            "val": fingerprint(val.object_ids, val.flux)}
+
+
 def _simulate_presets(names, scale: float | None, config: Config, workdir: str) -> ak.LightCurves:
     """Simulated presets (``scale=None``: full size), each cached in ``workdir/data``."""
     parts = []
@@ -288,7 +296,8 @@ def run_variant(variant: str, config: Config, workdir: str, train, val) -> dict:
         history = ak.training.pretrain(model, _dataset(train_v, config, True, classes),
                                        _dataset(val_v, config, False, classes), epochs=config.epochs, patience=config.patience,
                                        learning_rate=config.learning_rate, seed=config.seed, workdir=vdir,
-                                       monitor="val_class_loss" if spec["adversarial"] else "val_loss")
+                                       monitor="val_class_loss" if spec["adversarial"] else "val_loss",
+                                       run_id=_run_id(variant, train_v, val_v))
         wall = time.perf_counter() - t0
         val_logs = model.evaluate(_dataset(val_v, config, False, classes), return_dict=True, verbose=0)
     epochs_run = len(history.history["loss"])
@@ -381,7 +390,7 @@ def run_invariant_variant(variant: str, config: Config, workdir: str) -> dict:
         history = ak.training.pretrain(model, _paired_dataset(train, config, True),
                                        _paired_dataset(val, config, False), epochs=config.epochs,
                                        patience=config.patience, learning_rate=config.learning_rate,
-                                       seed=config.seed, workdir=vdir)
+                                       seed=config.seed, workdir=vdir, run_id=_run_id(variant, train, val))
         wall = time.perf_counter() - t0
         val_logs = model.evaluate(_paired_dataset(val, config, False), return_dict=True, verbose=0)
     epochs_run = len(history.history["loss"])

@@ -70,6 +70,31 @@ def test_resume_after_kill_matches_uninterrupted(tmp_path):
         np.testing.assert_allclose(wf, wr, atol=1e-6)
 
 
+def test_a_checkpoint_of_another_run_is_refused_not_resumed(tmp_path):
+    """A killed run's checkpoint is never resumed into a run with other data or settings."""
+    workdir = str(tmp_path / "run")
+    x, y = _data()
+
+    def fit(run_id, callbacks=(), data=(x, y)):
+        training.set_global_seed(0)
+        model = _model()
+        training.pretrain(model, data, epochs=4, seed=0, workdir=workdir, verbose=0, callbacks=callbacks,
+                          jit_compile=False, run_id=run_id)
+        return model
+
+    with pytest.raises(KeyboardInterrupt):
+        fit({"scale": 0.1}, callbacks=[_Kill()])
+    with pytest.raises(training.CheckpointMismatchError, match=r"run_id: \{'scale': 0.1\} then, \{'scale': 0.2\} now"):
+        fit({"scale": 0.2})
+    x2, y2 = _data(n=32)
+    with pytest.raises(training.CheckpointMismatchError, match="n_train: 64 then, 32 now"):
+        fit({"scale": 0.1}, data=(x2, y2))
+    assert os.path.isdir(os.path.join(workdir, "backup"))  # refused: left as it was
+    fit({"scale": 0.1})  # the same run resumes
+    rows = (tmp_path / "run" / "history.csv").read_text().strip().splitlines()
+    assert [r.split(",")[0] for r in rows[1:]] == ["0", "1", "2", "3"]
+
+
 def test_limit_threads_caps_both_tensorflow_pools_and_rejects_nonsense():
     import subprocess
     import sys
