@@ -23,7 +23,7 @@ derived measure gets a 95% bootstrap CI over the test objects, and every format 
 Command::
 
     python -m astrofm recipes.token_format                          # quick
-    python -m astrofm recipes.token_format --objective invariant    # InvariantClassifier instead
+    python -m astrofm recipes.token_format --objective invariant    # InvariantClassifier (runs/token_format_invariant)
     python -m astrofm recipes.token_format --workdir recipes/results/token_format_quick
 
 Pretraining data: paired simulations (:mod:`astrokeras.paired`, seed ``seed + 1000``; the
@@ -397,16 +397,19 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m astrofm recipes.token_format",
                                      description=__doc__.splitlines()[0])
     parser.add_argument("--full", action="store_true", help="paper-size encoder, larger pretraining set, 3 head seeds")
-    parser.add_argument("--workdir", default=None, help="default: runs/token_format(_full)")
+    parser.add_argument("--workdir", default=None, help="default: runs/token_format(_invariant)(_full)")
     parser.add_argument("--seed", type=int, default=0, help="pretraining seed (same for every format)")
     parser.add_argument("--objective", choices=("classifier", "invariant"), default="classifier")
     parser.add_argument("--formats", default=None, help=f"comma-separated subset of {', '.join(FORMATS)}")
+    parser.add_argument("--threads", type=int, default=None,
+                        help="TensorFlow threads (1 lets two runs share 2 cores ~2x faster than one run)")
     args = parser.parse_args(argv)
+    ak.training.limit_threads(args.threads)
     overrides = {"seed": args.seed, "objective": args.objective}
     if args.formats:
         overrides["formats"] = tuple(args.formats.split(","))
-    run(get_config(quick=not args.full, **overrides),
-        args.workdir or os.path.join("runs", "token_format" if not args.full else "token_format_full"))
+    default = "token_format" + ("_invariant" if args.objective == "invariant" else "") + ("_full" if args.full else "")
+    run(get_config(quick=not args.full, **overrides), args.workdir or os.path.join("runs", default))
     return 0
 
 
