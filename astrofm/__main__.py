@@ -87,6 +87,10 @@ def main(argv: list[str] | None = None) -> int:
     else:
         print(f"astrofm: unknown target {target!r}\n\n{usage()}", file=sys.stderr)
         return 2
+    if target.startswith("recipes."):
+        from astrokeras.results import git_state
+
+        git_state()  # the code this run starts from (provenance.json), before edits made while it runs
     try:
         module = importlib.import_module(module_name)
     except ModuleNotFoundError as err:

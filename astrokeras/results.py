@@ -205,8 +205,30 @@ def _git(*args) -> str | None:
         return None
 
 
+_GIT_STATE: dict | None = None
+
+
+def git_state(refresh: bool = False) -> dict:
+    """The checkout's commit and uncommitted (tracked) paths, taken once per process.
+
+    ``python -m astrofm`` takes it before it imports a recipe, so a run's provenance names the code
+    it started from, not edits made to the tree while it ran. ``refresh=True`` takes it anew.
+
+    >>> sorted(git_state())
+    ['git_commit', 'git_dirty', 'git_dirty_paths']
+    """
+    global _GIT_STATE
+    if _GIT_STATE is None or refresh:
+        status = _git("status", "--porcelain", "--untracked-files=no")
+        paths = sorted(line[3:] for line in status.splitlines() if line.strip()) if status else []
+        _GIT_STATE = {"git_commit": _git("rev-parse", "HEAD"), "git_dirty": None if status is None else bool(status),
+                      "git_dirty_paths": paths[:50]}
+    return dict(_GIT_STATE)
+
+
 def provenance(command: str | None = None, **extra) -> dict:
-    """Command, time, git commit (and whether the tree had uncommitted changes), versions, machine."""
+    """Command, time, git commit (and the uncommitted paths, when the run started: :func:`git_state`),
+    versions, machine."""
     from importlib.metadata import PackageNotFoundError, version
 
     versions = {}
@@ -216,7 +238,6 @@ def provenance(command: str | None = None, **extra) -> dict:
             versions[pkg] = version(pkg)
         except PackageNotFoundError:
             pass
-    status = _git("status", "--porcelain", "--untracked-files=no")
     if command is None:
         argv = list(sys.argv)
         if argv and argv[0].replace(os.sep, "/").endswith("astrofm/__main__.py"):
@@ -225,14 +246,27 @@ def provenance(command: str | None = None, **extra) -> dict:
     return {
         "command": command,
         "date_utc": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "git_commit": _git("rev-parse", "HEAD"),
-        "git_dirty": None if status is None else bool(status),
+        **git_state(),
         "python": platform.python_version(),
         "versions": versions,
         "keras_backend": os.environ.get("KERAS_BACKEND", "tensorflow"),
         "machine": {"cpus": os.cpu_count(), "platform": platform.platform()},
         **extra,
     }
+
+
+def commit_label(prov: dict) -> str:
+    """``Commit `abc1234567``` and, when the run started from a tree with uncommitted changes, which.
+
+    >>> commit_label({"git_commit": "0123456789abcdef", "git_dirty": True, "git_dirty_paths": ["README.md"]})
+    'Commit `0123456789` (uncommitted changes: README.md)'
+    """
+    label = f"Commit `{(prov.get('git_commit') or 'unknown')[:10]}`"
+    if prov.get("git_dirty"):
+        paths = list(prov.get("git_dirty_paths") or [])
+        shown = ", ".join(paths[:3]) + (f" and {len(paths) - 3} more" if len(paths) > 3 else "")
+        label += f" (uncommitted changes{': ' + shown if shown else ''})"
+    return label
 
 
 def write_table(df: pd.DataFrame, folder: str, name: str, markdown: str | None = None) -> None:

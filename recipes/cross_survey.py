@@ -48,7 +48,7 @@ import numpy as np
 import pandas as pd
 
 import astrokeras as ak
-from astrokeras.results import RunLog, format_cell, provenance, write_table
+from astrokeras.results import RunLog, commit_label, format_cell, provenance, write_table
 from astrokeras.tasks import PREVIOUS_ENCODER_ROWS, PREVIOUS_PAIRED_ENCODER_ROWS, encoder_row
 from astrokeras.transfer import (BTS_SUBSETS, TARGETS, TransferConfig, bts_drop, bts_views, encoder_runs,  # noqa: F401
                                  ratio_ci, simulate_eval_views)
@@ -216,7 +216,7 @@ def write_outputs(log, rows, probes, config, workdir, wall, t_sim, enc_sha, view
         notes.append(f"BTS: split 0, {len(bts[1]['train'])} train / {len(bts[1]['dev'])} dev (g+r) objects; "
                      f"{len(bts[1]['test'])} test objects with >= {config.bts_min_points} points in g and in r.")
     head = (f"**Cross-survey transfer** — `python -m astrofm recipes.cross_survey{'' if config.quick else ' --full'}`\n\n"
-            f"Commit `{(prov['git_commit'] or 'unknown')[:10]}`{' (uncommitted changes)' if prov['git_dirty'] else ''}, "
+            f"{commit_label(prov)}, "
             f"{prov['date_utc']}, wall time of this invocation {wall / 60:.1f} min (simulation and per-encoder runs "
             f"are cached in the workdir; first-run compute per encoder: `runtime.md`, "
             f"{sum(seconds.values()) / 60:.0f} min in all).\n\n")

@@ -66,7 +66,7 @@ from astrokeras.early import EARLY_DAYS, EarlyTask, augment_truncations, early_t
 from astrokeras.early_features import early_features
 from astrokeras.evaluation import macro_auroc
 from astrokeras.learners import FeatureLearner, Fitted, LatentLearner, SequenceLearner
-from astrokeras.results import RunLog, format_cell
+from astrokeras.results import RunLog, commit_label, format_cell
 from astrokeras.tasks import BTS_CLASSES, ENCODER_ROWS, FEATURE_ROW
 
 FEATURE_WHOLE = f"{FEATURE_ROW}, whole curves"
@@ -363,9 +363,8 @@ def write_outputs(rec: _Recorder, rows, notes, config: Config, workdir: str, wal
                       config=dataclasses.asdict(config))
     ak.caching.atomic_write_text(os.path.join(workdir, "provenance.json"), json.dumps(prov, indent=1, default=str))
     command = "python -m astrofm recipes.early_classification" + ("" if config.quick else " --full")
-    md = [f"# Early classification on real BTS (Ia / Ib/c / II): macro AUROC vs days since the first detection",
-          "", f"`{command}` — commit `{(prov['git_commit'] or 'unknown')[:10]}`"
-          f"{' (uncommitted changes)' if prov['git_dirty'] else ''}, {prov['date_utc']}, wall time "
+    md = ["# Early classification on real BTS (Ia / Ib/c / II): macro AUROC vs days since the first detection",
+          "", f"`{command}` — {commit_label(prov)}, {prov['date_utc']}, wall time "
           f"{wall / 60:.1f} min on {os.cpu_count()} CPU cores.", "",
           "**Test** (mean ± std over head seeds [95% bootstrap CI over the test objects]):", "",
           ak.evaluation.markdown_table(test_table),

@@ -57,7 +57,7 @@ from astrokeras import downstream as ds
 from astrokeras.learners import FeatureLearner, LatentLearner, SequenceLearner
 from astrokeras.progress import Progress
 from astrokeras.protocol import Task, run_anomaly, run_classification, run_regression, scenario_subset
-from astrokeras.results import RunLog, format_cell
+from astrokeras.results import RunLog, commit_label, format_cell
 from astrokeras.tasks import (BTS_CLASSES, ENCODER_ROWS, EROS_CLASSES, PREVIOUS_ENCODER_ROWS, encoder_row, FEATURE_ROW, SCRATCH_ROW, SIM_BANDS,
                               BTSSplit, bts_split)
 
@@ -460,7 +460,7 @@ def write_outputs(log, rows, selected, choices, notes, data, enc_sha, config, wo
                       config=dataclasses.asdict(config), selected_on_dev=selected)
     ak.caching.atomic_write_text(os.path.join(workdir, "provenance.json"), json.dumps(prov, indent=1, default=str))
     md = ["**Table 1 (Gupta et al. 2025)** — `python -m astrofm recipes.table1" + ("" if config.quick else " --full") + "`",
-          "", f"Commit `{(prov['git_commit'] or 'unknown')[:10]}`{' (uncommitted changes)' if prov['git_dirty'] else ''}, "
+          "", f"{commit_label(prov)}, "
           f"{prov['date_utc']}, wall time {wall / 60:.1f} min on {os.cpu_count()} CPU cores.", "",
           ak.evaluation.markdown_table(table), "Over the outer BTS splits (mean ± std of the per-split means):", "",
           ak.evaluation.markdown_table(splits_table)] + [f"- {n}" for n in notes]

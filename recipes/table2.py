@@ -47,7 +47,7 @@ import astrokeras as ak
 from astrokeras import downstream as ds
 from astrokeras.learners import LatentLearner, SequenceLearner
 from astrokeras.protocol import Task, run_regression
-from astrokeras.results import RunLog, format_cell
+from astrokeras.results import RunLog, commit_label, format_cell
 from astrokeras.tasks import ENCODER_ROWS, PREVIOUS_ENCODER_ROWS, encoder_row, simulated_redshift_sets
 
 Z_MAX = 0.4
@@ -227,7 +227,7 @@ def write_outputs(log, order, notes, config, workdir, wall, enc_sha, both) -> pd
                       data_checksums={"sim_ztf_lsst": array_fingerprint(both.object_ids, both.time_mjd, both.flux)})
     ak.caching.atomic_write_text(os.path.join(workdir, "provenance.json"), json.dumps(prov, indent=1, default=str))
     md = ["**Table 2 (Gupta et al. 2025)** — `python -m astrofm recipes.table2" + ("" if config.quick else " --full") + "`",
-          "", f"Commit `{(prov['git_commit'] or 'unknown')[:10]}`{' (uncommitted changes)' if prov['git_dirty'] else ''}, "
+          "", f"{commit_label(prov)}, "
           f"{prov['date_utc']}, wall time {wall / 60:.1f} min. Rows are `method: model (redshift training data)`; "
           "cells: mean ± std over seeds [95% bootstrap CI].", "", ak.evaluation.markdown_table(table)] \
         + [f"- {n}" for n in notes]

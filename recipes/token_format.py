@@ -52,7 +52,7 @@ import pandas as pd
 
 import astrokeras as ak
 from astrokeras.bootstrap import weighted_metric
-from astrokeras.results import RunLog, provenance, write_table
+from astrokeras.results import RunLog, commit_label, provenance, write_table
 from astrokeras.transfer import TransferConfig, bts_views, encoder_runs, simulate_eval_views
 
 FORMATS: dict[str, dict] = {
@@ -366,7 +366,7 @@ def write_outputs(log, probes, pre, config, workdir, views, bts, seconds, t_pre,
     flag = "" if config.quick else " --full"
     head = (f"**Token format vs survey invariance** — `python -m astrofm recipes.token_format{flag} "
             f"--objective {config.objective}`\n\n"
-            f"Commit `{(prov['git_commit'] or 'unknown')[:10]}`{' (uncommitted changes)' if prov['git_dirty'] else ''}, "
+            f"{commit_label(prov)}, "
             f"{prov['date_utc']}; wall time {wall / 60:.1f} min (pretraining {t_pre / 60:.1f} min) on "
             f"{prov['machine']['cpus']} shared CPUs.\n\n")
     notes = [f"Same {config.objective} model (GRU {config.gru_units}, dense {list(config.dense_units)}, latent "

@@ -94,3 +94,24 @@ def test_runlog_refuses_rows_on_different_test_objects():
     log.add("a", "c", "auroc", split=0, seed=0, y_true=np.array([0, 1, 0, 1]), y_pred=np.array([.1, .9, .2, .8]))
     with pytest.raises(ValueError, match="test objects"):
         log.add("b", "c", "auroc", split=0, seed=0, y_true=np.array([1, 1, 0, 0]), y_pred=np.array([.1, .9, .2, .8]))
+
+
+def test_provenance_names_the_code_the_run_started_from(monkeypatch):
+    """The git state is taken once per process (``python -m astrofm`` takes it before the recipe runs):
+    edits made while a run is in flight do not turn its provenance 'dirty'."""
+    answers = {"status": " M README.md\n M recipes/table1.py", "rev-parse": "0123456789abcdef"}
+    calls = []
+
+    def fake_git(*args):
+        calls.append(args[0])
+        return answers[args[0]]
+
+    monkeypatch.setattr(results, "_git", fake_git)
+    monkeypatch.setattr(results, "_GIT_STATE", None)
+    first = results.provenance(command="x")
+    answers["status"] = ""  # the tree changes while the run goes on
+    second = results.provenance(command="x")
+    assert first["git_dirty"] is second["git_dirty"] is True
+    assert second["git_dirty_paths"] == ["README.md", "recipes/table1.py"] and calls.count("status") == 1
+    assert results.commit_label(second) == "Commit `0123456789` (uncommitted changes: README.md, recipes/table1.py)"
+    assert results.git_state(refresh=True)["git_dirty"] is False

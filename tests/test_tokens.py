@@ -214,3 +214,12 @@ def test_default_config_is_unchanged_and_band_config_round_trips():
 def test_bad_band_settings_raise(kwargs, match):
     with pytest.raises(ValueError, match=match):
         Tokenizer(**kwargs)
+
+
+def test_module_examples():
+    import doctest
+
+    from astrokeras import tokens
+
+    failures, tried = doctest.testmod(tokens, optionflags=doctest.ELLIPSIS)
+    assert tried > 0 and failures == 0
