@@ -255,6 +255,20 @@ def provenance(command: str | None = None, **extra) -> dict:
     }
 
 
+def load_note() -> str:
+    """How busy the machine was, for runtime lines: CPUs, this process's nice value, 1-min load.
+
+    >>> load_note().split(",")[0].endswith("CPUs")
+    True
+    """
+    try:
+        load = f"{os.getloadavg()[0]:.1f}"
+    except (AttributeError, OSError):  # not on every platform
+        load = "unknown"
+    niceness = os.nice(0) if hasattr(os, "nice") else 0
+    return f"{os.cpu_count()} CPUs, this process at nice {niceness}, 1-min load average {load} when it finished"
+
+
 def commit_label(prov: dict) -> str:
     """``Commit `abc1234567``` and, when the run started from a tree with uncommitted changes, which.
 

@@ -230,7 +230,7 @@ def write_outputs(log, rows, probes, config, workdir, wall, t_sim, enc_sha, view
                                  f"simulation and per-encoder runs are cached in the workdir). Per-encoder compute "
                                  f"(embedding + heads + probes, when first run): "
                                  + ", ".join(f"{n} {s / 60:.1f} min" for n, s in seconds.items())
-                                 + f"; {prov['machine']['cpus']} CPUs, shared with other jobs.\n")
+                                 + f"; {ak.results.load_note()}.\n")
     print(md)
     return table
 

@@ -35,7 +35,7 @@ format), ``comparisons.md/csv`` (format - current, paired CIs), ``details.md``, 
 ``provenance.json``, ``runtime.md``; the encoders with sidecars in ``models/`` (their tokenizer
 settings travel in the sidecar). Pretrained encoders and per-encoder runs are cached in the
 workdir. Results and conclusion: recipes/README.md ("Does the token format limit invariance?").
-Runtime (quick, 2 CPU cores shared with other jobs): see ``runtime.md``.
+Runtime (with the machine's load when it ran): see ``runtime.md``.
 """
 
 from __future__ import annotations
@@ -388,7 +388,7 @@ def write_outputs(log, probes, pre, config, workdir, views, bts, seconds, t_pre,
                                  f"Wall time {wall / 60:.1f} min: pretraining {t_pre / 60:.1f} min ("
                                  + ", ".join(f"{n} {pre[n].get('train_wall_s', 0) / 60:.1f} min" for n in names)
                                  + "), measuring " + ", ".join(f"{n} {s / 60:.1f} min" for n, s in seconds.items())
-                                 + f"; {prov['machine']['cpus']} CPUs shared with other jobs (nice 15).\n")
+                                 + f"; {ak.results.load_note()}.\n")
     print(md)
     return table
 
