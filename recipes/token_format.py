@@ -368,7 +368,7 @@ def write_outputs(log, probes, pre, config, workdir, views, bts, seconds, t_pre,
             f"--objective {config.objective}`\n\n"
             f"{commit_label(prov)}, "
             f"{prov['date_utc']}; wall time {wall / 60:.1f} min (pretraining {t_pre / 60:.1f} min) on "
-            f"{prov['machine']['cpus']} shared CPUs.\n\n")
+            f"{prov['machine']['cpus']} CPUs (load: runtime.md).\n\n")
     notes = [f"Same {config.objective} model (GRU {config.gru_units}, dense {list(config.dense_units)}, latent "
              f"{config.latent_dim}), seed {config.seed}, <= {config.epochs} epochs (patience {config.patience}) on "
              f"{n_pre} training curves (ZTF forced + ZTF alerts + LSST forced views of "
