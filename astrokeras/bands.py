@@ -270,6 +270,7 @@ def register_band(name: str, wavelength_um: float, source: str = "user", aliases
     if existing is None:
         _ORDER.append(name)
     _REGISTRY[name] = band
+    _WAVELENGTHS.clear()  # the code -> wavelength table changes with the registry
     for alias in aliases:
         _ALIASES[alias] = name
         _ALIASES[alias.lower()] = name
@@ -386,9 +387,17 @@ def band_family(name: str) -> str | None:
     return _REGISTRY[resolve_band(name)].family
 
 
+_WAVELENGTHS: list[np.ndarray] = []  # cache of band_wavelengths_um() (tokenizers call it per batch / alert)
+
+
 def band_wavelengths_um() -> np.ndarray:
-    """Pivot wavelength (um) of every registered band, indexed by :func:`band_index` code."""
-    return np.array([_REGISTRY[n].wavelength_um for n in _ORDER], dtype=np.float32)
+    """Pivot wavelength (um) of every registered band, indexed by :func:`band_index` code (read-only;
+    rebuilt after :func:`register_band`)."""
+    if not _WAVELENGTHS:
+        table = np.array([_REGISTRY[n].wavelength_um for n in _ORDER], dtype=np.float32)
+        table.flags.writeable = False
+        _WAVELENGTHS.append(table)
+    return _WAVELENGTHS[0]
 
 
 _load_registry()
