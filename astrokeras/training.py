@@ -28,6 +28,7 @@ import os
 import random
 import shutil
 import tempfile
+import time
 from typing import Sequence
 
 import keras
@@ -95,6 +96,11 @@ class TrainingCheckpoint(keras.callbacks.Callback):
         self.early_stopping = early_stopping
         self.params_record = json.loads(json.dumps(dict(params or {}), default=str))  # as stored
         self.rows: list[dict] = []
+        # seconds spent in training epochs (fit + validation), summed over every session of a resumed run;
+        # None when a resumed checkpoint predates this record (its earlier epochs were not timed)
+        self.train_seconds: float | None = 0.0
+        self.resumed_epochs = 0  # epochs restored from a checkpoint at the start of this session
+        self._epoch_t0: float | None = None
 
     # ---------------------------------------------------------------- restore
     def _latest(self) -> str | None:
@@ -124,6 +130,8 @@ class TrainingCheckpoint(keras.callbacks.Callback):
         # check before touching the model: a refused checkpoint leaves the weights as they were
         self.model.load_weights(os.path.join(path, "model.weights.h5"))
         self.rows = state["history"]
+        self.train_seconds = state.get("train_seconds")
+        self.resumed_epochs = int(state["epoch"])
         self.model._initial_epoch = int(state["epoch"])
         if (state.get("early_stopping") or {}).get("stopped_epoch", 0) > 0:  # it had already stopped
             self.model._initial_epoch = int(self.params.get("epochs", state["epoch"]))
@@ -136,7 +144,12 @@ class TrainingCheckpoint(keras.callbacks.Callback):
             self.early_stopping.set_state(state["early_stopping"], best)
 
     # ------------------------------------------------------------------- save
+    def on_epoch_begin(self, epoch, logs=None):
+        self._epoch_t0 = time.perf_counter()
+
     def on_epoch_end(self, epoch, logs=None):
+        if self.train_seconds is not None and self._epoch_t0 is not None:
+            self.train_seconds += time.perf_counter() - self._epoch_t0
         self.rows.append({"epoch": int(epoch), **{k: float(v) for k, v in (logs or {}).items()}})
         os.makedirs(self.backup_dir, exist_ok=True)
         name = f"epoch_{epoch + 1:05d}"
@@ -146,7 +159,7 @@ class TrainingCheckpoint(keras.callbacks.Callback):
         if es is not None and es.best_weights is not None:
             np.savez(os.path.join(tmp, "best.npz"), **{f"w{i}": w for i, w in enumerate(es.best_weights)})
         state = {"epoch": int(epoch) + 1, "history": self.rows, "params": self.params_record,
-                 "early_stopping": None if es is None else es.get_state()}
+                 "early_stopping": None if es is None else es.get_state(), "train_seconds": self.train_seconds}
         with open(os.path.join(tmp, "state.json"), "w") as fh:
             json.dump(state, fh)
         final = os.path.join(self.backup_dir, name)
@@ -272,6 +285,11 @@ def _fit(model, train_data, validation_data, *, epochs, patience, learning_rate,
     if checkpoint is not None and checkpoint.rows:  # totals over every epoch, resumed or not
         history.history = {k: [r[k] for r in checkpoint.rows if k in r]
                            for k in checkpoint.rows[-1] if k != "epoch"}
+    if checkpoint is not None:
+        # wall seconds of every training epoch, over all sessions of a resumed run (None: not known, the
+        # checkpoint predates the record) and the epochs that were restored rather than trained here
+        history.train_seconds = checkpoint.train_seconds
+        history.resumed_epochs = checkpoint.resumed_epochs
     return history
 
 

@@ -168,6 +168,21 @@ def _run_id(variant: str, train: ak.LightCurves, val: ak.LightCurves) -> dict:
             "val": fingerprint(val.object_ids, val.flux)}
 
 
+def _timing(history, wall_s: float, curves_per_epoch: int) -> dict:
+    """Training time over every session of a (possibly resumed) run: ``train_wall_s`` and the throughput.
+    A checkpoint written before the total was recorded only lets this session's epochs be timed: then
+    ``train_wall_s_this_session`` and ``epochs_resumed`` say so instead."""
+    epochs_run = len(history.history["loss"])
+    total = getattr(history, "train_seconds", None)
+    resumed = int(getattr(history, "resumed_epochs", 0) or 0)
+    if total is None:  # only the epochs trained in this session were timed
+        here = epochs_run - resumed
+        return {"train_wall_s_this_session": round(wall_s, 1), "epochs_resumed": resumed,
+                "train_curves_per_s": round(curves_per_epoch * here / wall_s, 1) if here > 0 else None}
+    total = total if total > 0 else wall_s
+    return {"train_wall_s": round(total, 1), "train_curves_per_s": round(curves_per_epoch * epochs_run / total, 1)}
+
+
 def _simulate_presets(names, scale: float | None, config: Config, workdir: str) -> ak.LightCurves:
     """Simulated presets (``scale=None``: full size), each cached in ``workdir/data``."""
     parts = []
@@ -317,8 +332,7 @@ def run_variant(variant: str, config: Config, workdir: str, train, val) -> dict:
     alignment.per_class.to_csv(os.path.join(vdir, "alignment_per_class.csv"), index=False)
     metrics = {
         "variant": variant, "n_train": len(train_v), "n_val": len(val_v), "epochs_run": epochs_run,
-        "train_wall_s": round(wall, 1),
-        "train_curves_per_s": round(len(train_v) * epochs_run / wall, 1),
+        **_timing(history, wall, len(train_v)),
         **{f"val_{k}": float(v) for k, v in val_logs.items()},
         **{f"alignment_{k}": float(v) for k, v in alignment.summary().items()},
     }
@@ -405,7 +419,7 @@ def run_invariant_variant(variant: str, config: Config, workdir: str) -> dict:
     n_curves = len(np.unique(train.metadata["object_code"])) * config.views_per_object
     metrics = {
         "variant": variant, "n_train": len(train), "n_val": len(val), "epochs_run": epochs_run,
-        "train_wall_s": round(wall, 1), "train_curves_per_s": round(n_curves * epochs_run / wall, 1),
+        **_timing(history, wall, n_curves),
         **{f"val_{k}": float(v) for k, v in val_logs.items()},
         **{f"alignment_{k}": float(v) for k, v in alignment.summary().items()},
     }

@@ -155,7 +155,7 @@ def pretrain_summary(models_dir: str, results_dir: str = RESULTS) -> str:
             with open(path) as fh:
                 info = json.load(fh)
             m = info.get("validation_metrics", {})
-            get = lambda key, fmt="{:.3f}": fmt.format(m[key]) if key in m else "—"  # noqa: E731
+            get = lambda key, fmt="{:.3f}": fmt.format(m[key]) if m.get(key) is not None else "—"  # noqa: E731
             rows.append({"encoder": name, "simulator": f"v{info.get('simulator_version', 1)}",
                          "train curves": get("n_train", "{:,}"), "epochs": get("epochs_run", "{:d}"),
                          "val accuracy": get("val_accuracy"), "survey-probe AUROC": get("alignment_probe_auroc"),

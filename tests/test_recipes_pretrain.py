@@ -32,6 +32,20 @@ def test_pretrain_recipe_releases_an_encoder(tmp_path):
         np.testing.assert_allclose(encoder.predict(ref, verbose=0), stored["outputs"], atol=1e-5)
     metrics = json.loads((tmp_path / "work" / "contrastive_ztf_lsst" / "metrics.json").read_text())
     assert metrics["variant"] == "contrastive_ztf_lsst"
+    assert metrics["train_wall_s"] > 0 and metrics["train_curves_per_s"] > 0  # all epochs, timed by the checkpoint
+    assert info["validation_metrics"]["train_wall_s"] == metrics["train_wall_s"]
+
+
+def test_timing_of_a_resumed_run_covers_every_epoch_or_says_it_cannot():
+    class History:
+        history = {"loss": [1.0] * 10}
+    done = History()
+    done.train_seconds, done.resumed_epochs = 200.0, 4
+    assert pretrain._timing(done, 50.0, 1000) == {"train_wall_s": 200.0, "train_curves_per_s": 50.0}
+    old = History()  # resumed from a checkpoint that predates the record: 6 epochs timed in 50 s
+    old.train_seconds, old.resumed_epochs = None, 4
+    assert pretrain._timing(old, 50.0, 1000) == {"train_wall_s_this_session": 50.0, "epochs_resumed": 4,
+                                                 "train_curves_per_s": 120.0}
 
 
 def test_photometry_views_keep_both_views_of_an_object_on_one_side():

@@ -70,6 +70,38 @@ def test_resume_after_kill_matches_uninterrupted(tmp_path):
         np.testing.assert_allclose(wf, wr, atol=1e-6)
 
 
+class _SlowEpoch(keras.callbacks.Callback):
+    def on_epoch_begin(self, epoch, logs=None):  # inside the epoch's timing (the checkpoint's callback runs first)
+        import time
+        time.sleep(0.2)
+
+
+def test_training_seconds_add_up_over_a_resume(tmp_path):
+    """A run spread over sessions reports the time of all its epochs, not only of the last session."""
+    x, y = _data()
+
+    def fit(workdir, callbacks=()):
+        training.set_global_seed(0)
+        return training.pretrain(_model(), (x, y), epochs=4, seed=0, workdir=str(workdir), verbose=0,
+                                 callbacks=callbacks, jit_compile=False)
+
+    with pytest.raises(KeyboardInterrupt):
+        fit(tmp_path / "a", [_SlowEpoch(), _Kill()])  # epochs 0 and 1, 0.2 s of sleep each, then killed
+    history = fit(tmp_path / "a")                      # epochs 2 and 3, no sleep
+    assert history.resumed_epochs == 2 and len(history.history["loss"]) == 4
+    assert history.train_seconds >= 0.4                # the first session's epochs are counted
+    # a checkpoint written before the total was recorded: the total is unknown, not understated
+    with pytest.raises(KeyboardInterrupt):
+        fit(tmp_path / "b", [_Kill()])
+    backup = tmp_path / "b" / "backup"
+    state_file = backup / (backup / "LATEST").read_text().strip() / "state.json"
+    state = json.loads(state_file.read_text())
+    del state["train_seconds"]
+    state_file.write_text(json.dumps(state))
+    history = fit(tmp_path / "b")
+    assert history.train_seconds is None and history.resumed_epochs == 2
+
+
 def test_a_checkpoint_of_another_run_is_refused_not_resumed(tmp_path):
     """A killed run's checkpoint is never resumed into a run with other data or settings."""
     workdir = str(tmp_path / "run")
