@@ -27,34 +27,56 @@ import pandas as pd
 from astrokeras.evaluation import train_dev_test_split_ids, train_test_split_ids
 from astrokeras.protocol import Task
 
-__all__ = ["ENCODER_ROWS", "PREVIOUS_ENCODER_ROWS", "PAIRED_ENCODER_ROWS", "PREVIOUS_PAIRED_ENCODER_ROWS", "encoder_row", "SCRATCH_ROW", "FEATURE_ROW", "BTS_CLASSES", "EROS_CLASSES", "SIM_PRESETS", "SIM_BANDS", "BTSSplit", "positions",
+__all__ = ["ENCODER_ROWS", "QUICK_ENCODER_ROWS", "PAPER_SIZE_ENCODER_ROWS", "PREVIOUS_ENCODER_ROWS", "PAIRED_ENCODER_ROWS", "PREVIOUS_PAIRED_ENCODER_ROWS", "table_encoders", "encoder_row", "SCRATCH_ROW", "FEATURE_ROW", "BTS_CLASSES", "EROS_CLASSES", "SIM_PRESETS", "SIM_BANDS", "BTSSplit", "positions",
            "bts_split", "eros_task", "simulated_redshift_sets"]
 
-#: display names of the released encoders (table rows)
-ENCODER_ROWS = {
+#: display names of the quick releases (table rows): the paper's five variants and our sixth, pretrained on
+#: 20% of the paper's simulated set (``recipes.pretrain``'s default)
+QUICK_ENCODER_ROWS = {
     "classifier_ztf": "Classifier (ZTF only)",
     "classifier_ztf_lsst": "Classifier (ZTF + LSST)",
     "contrastive_ztf_lsst": "Classifier + Contrastive",
     "adversarial_ztf_lsst": "Classifier + Adversarial",
     "contrastive_adversarial_ztf_lsst": "Classifier + Contrastive + Adversarial",
     "adversarial_confusion_ztf_lsst": "Classifier + Adversarial (confusion; ours)",
-    "classifier_ztf_lsst_full": "Classifier (ZTF + LSST), paper-size pretraining",
-    "contrastive_ztf_lsst_full": "Classifier + Contrastive, paper-size pretraining",
 }
+#: the same variants pretrained at paper size (``recipes.pretrain --full``: the paper's 151,468 curves, up to
+#: 100 epochs, early stopping with patience 5), released as ``NAME_full``
+PAPER_SIZE_ENCODER_ROWS = {f"{name}_full": f"{row}, paper-size pretraining" for name, row in QUICK_ENCODER_ROWS.items()}
+#: every released transient encoder measured by Tables 1 and 2 (quick, then paper-size)
+ENCODER_ROWS = {**QUICK_ENCODER_ROWS, **PAPER_SIZE_ENCODER_ROWS}
 #: the paired-view encoders of issue 12 (``recipes.pretrain``'s invariant variant and its control):
 #: measured by ``recipes.cross_survey``, not by Table 1
 PAIRED_ENCODER_ROWS = {
     "invariant_ztf_lsst": "Classifier + view invariance (ours)",
     "classifier_paired_ztf_lsst": "Classifier on the paired views (control; ours)",
     "invariant_ztf_lsst_full": "Classifier + view invariance (ours), paper-size pretraining",
+    "classifier_paired_ztf_lsst_full": "Classifier on the paired views (control; ours), paper-size pretraining",
 }
-#: the quick encoders released before the simulator's template SEDs (simulator v1), kept as
-#: ``NAME_sim1`` so that Table 1 shows them beside their retrained (simulator v2) versions
+#: the paper-size encoders that had a simulator-v1 release (25 epochs), kept as ``NAME_sim1``
+_PAPER_SIZE_WITH_V1 = ("classifier_ztf_lsst_full", "contrastive_ztf_lsst_full")
+#: the encoders released before the simulator's template SEDs (simulator v1), kept as ``NAME_sim1`` so that
+#: Tables 1 and 2 show them beside their retrained (simulator v2) versions: the six quick ones and two paper-size ones
 PREVIOUS_ENCODER_ROWS = {f"{name}_sim1": f"{row} [simulator v1]" for name, row in ENCODER_ROWS.items()
-                         if not name.endswith("_full")}
+                         if name in QUICK_ENCODER_ROWS or name in _PAPER_SIZE_WITH_V1}
 #: the same for the paired-view encoders (``recipes.cross_survey``)
 PREVIOUS_PAIRED_ENCODER_ROWS = {f"{name}_sim1": f"{row} [simulator v1]" for name, row in PAIRED_ENCODER_ROWS.items()
                                 if not name.endswith("_full")}
+
+
+def table_encoders(quick: bool) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The encoders Tables 1 and 2 measure and the previous releases shown beside them (rows only).
+
+    Quick: the quick releases and the two paper-size encoders released first, beside the quick ``NAME_sim1``;
+    full: the paper-size releases beside their ``NAME_sim1``. Missing ones are skipped with a note.
+
+    >>> table_encoders(quick=False)[1]
+    ('classifier_ztf_lsst_full_sim1', 'contrastive_ztf_lsst_full_sim1')
+    """
+    if quick:
+        return ((*QUICK_ENCODER_ROWS, "classifier_ztf_lsst_full", "contrastive_ztf_lsst_full"),
+                tuple(f"{name}_sim1" for name in QUICK_ENCODER_ROWS))
+    return tuple(PAPER_SIZE_ENCODER_ROWS), tuple(f"{name}_sim1" for name in _PAPER_SIZE_WITH_V1)
 
 
 def encoder_row(name: str) -> str:

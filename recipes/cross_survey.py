@@ -49,16 +49,14 @@ import pandas as pd
 
 import astrokeras as ak
 from astrokeras.results import RunLog, commit_label, format_cell, provenance, write_table
-from astrokeras.tasks import PREVIOUS_ENCODER_ROWS, PREVIOUS_PAIRED_ENCODER_ROWS, encoder_row
+from astrokeras.tasks import (PAIRED_ENCODER_ROWS, PAPER_SIZE_ENCODER_ROWS, PREVIOUS_ENCODER_ROWS,
+                             PREVIOUS_PAIRED_ENCODER_ROWS, QUICK_ENCODER_ROWS, encoder_row)
 from astrokeras.transfer import (BTS_SUBSETS, TARGETS, TransferConfig, bts_drop, bts_views, encoder_runs,  # noqa: F401
                                  ratio_ci, simulate_eval_views)
 
-#: the released encoders measured: current (simulator v2) quick, paper-size, then the simulator-v1
-#: releases (``NAME_sim1``) for the paired v2 - v1 comparisons
-ENCODERS = ("classifier_ztf", "classifier_ztf_lsst", "contrastive_ztf_lsst", "adversarial_ztf_lsst",
-            "contrastive_adversarial_ztf_lsst", "adversarial_confusion_ztf_lsst", "classifier_paired_ztf_lsst",
-            "invariant_ztf_lsst",
-            "classifier_ztf_lsst_full", "contrastive_ztf_lsst_full", "invariant_ztf_lsst_full",
+#: the released encoders measured: current (simulator v2) quick, paired-view, paper-size, then the
+#: simulator-v1 releases (``NAME_sim1``) for the paired v2 - v1 comparisons; missing ones are skipped
+ENCODERS = (*QUICK_ENCODER_ROWS, *PAIRED_ENCODER_ROWS, *PAPER_SIZE_ENCODER_ROWS,
             *PREVIOUS_ENCODER_ROWS, *PREVIOUS_PAIRED_ENCODER_ROWS)
 ROW_NAMES = {name: encoder_row(name) for name in ENCODERS}
 TARGET_LIMITS = {"mse_ratio": 1.2, "auroc_drop": 0.02, "bts_auroc_drop": 0.03, "probe_auroc": 0.75}
@@ -72,6 +70,8 @@ class Config(TransferConfig):
     # paired comparisons (A, B) of the zero-shot and BTS heads, written to comparisons.md
     compare: tuple[tuple[str, str], ...] = (
         ("invariant_ztf_lsst", "classifier_paired_ztf_lsst"), ("invariant_ztf_lsst", "classifier_ztf_lsst"),
+        ("invariant_ztf_lsst_full", "classifier_paired_ztf_lsst_full"),
+        ("invariant_ztf_lsst_full", "classifier_ztf_lsst_full"),
         *((name[: -len("_sim1")], name) for name in (*PREVIOUS_ENCODER_ROWS, *PREVIOUS_PAIRED_ENCODER_ROWS)))
     n_boot: int = 2000
     quick: bool = True
@@ -102,6 +102,7 @@ def run(config: Config, workdir: str) -> pd.DataFrame:
     except FileNotFoundError:
         available = []
     encoders = [e for e in config.encoders if e in available]
+    missing = [e for e in config.encoders if e not in available]
     log = RunLog(n_boot=config.n_boot)
     probes, rows, enc_sha, seconds = [], [], {}, {}
     data = {"views": views, "train": train, "dev": dev, "test": test, "y_class": y_class, "y_z": y_z,
@@ -124,11 +125,12 @@ def run(config: Config, workdir: str) -> pd.DataFrame:
         rows.append(name)
         print(f"[cross_survey] {ROW_NAMES.get(name, name)}: {time.perf_counter() - t0:.0f} s", flush=True)
     wall = time.perf_counter() - t_start
-    return write_outputs(log, rows, probes, config, workdir, wall, t_sim, enc_sha, views, bts, seconds)
+    return write_outputs(log, rows, probes, config, workdir, wall, t_sim, enc_sha, views, bts, seconds, missing)
 
 
 # ---------------------------------------------------------------------------------- outputs
-def write_outputs(log, rows, probes, config, workdir, wall, t_sim, enc_sha, views, bts, seconds) -> pd.DataFrame:
+def write_outputs(log, rows, probes, config, workdir, wall, t_sim, enc_sha, views, bts, seconds,
+                  missing=()) -> pd.DataFrame:
     probes = pd.DataFrame(probes, columns=["encoder", "target", "probe_auroc"])
     records = []
     for name in rows:
@@ -215,6 +217,8 @@ def write_outputs(log, rows, probes, config, workdir, wall, t_sim, enc_sha, view
     if bts is not None:
         notes.append(f"BTS: split 0, {len(bts[1]['train'])} train / {len(bts[1]['dev'])} dev (g+r) objects; "
                      f"{len(bts[1]['test'])} test objects with >= {config.bts_min_points} points in g and in r.")
+    if missing:
+        notes.append(f"released encoders not found (rows skipped): {', '.join(missing)}.")
     head = (f"**Cross-survey transfer** — `python -m astrofm recipes.cross_survey{'' if config.quick else ' --full'}`\n\n"
             f"{commit_label(prov)}, "
             f"{prov['date_utc']}, wall time of this invocation {wall / 60:.1f} min (simulation and per-encoder runs "

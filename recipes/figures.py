@@ -39,14 +39,14 @@ import pandas as pd
 
 import astrokeras as ak
 from astrokeras import downstream as ds
-from astrokeras.tasks import BTS_CLASSES, ENCODER_ROWS, FEATURE_ROW, SIM_PRESETS
+from astrokeras.tasks import BTS_CLASSES, ENCODER_ROWS, FEATURE_ROW, SIM_PRESETS, table_encoders
 
 DAYS = (3, 5, 10, 15, 20, 30, 50, 100)
 
 
 @dataclasses.dataclass(frozen=True)
 class Config:
-    encoders: tuple[str, ...] = tuple(ENCODER_ROWS)
+    encoders: tuple[str, ...] = table_encoders(quick=True)[0]  # the quick table's encoders
     models_dir: str | None = None
     data_home: str | None = None
     sim_scale: float = 0.5

@@ -58,8 +58,8 @@ from astrokeras.learners import FeatureLearner, LatentLearner, SequenceLearner
 from astrokeras.progress import Progress
 from astrokeras.protocol import Task, run_anomaly, run_classification, run_regression, scenario_subset
 from astrokeras.results import RunLog, commit_label, format_cell
-from astrokeras.tasks import (BTS_CLASSES, ENCODER_ROWS, EROS_CLASSES, PREVIOUS_ENCODER_ROWS, encoder_row, FEATURE_ROW, SCRATCH_ROW, SIM_BANDS,
-                              BTSSplit, bts_split)
+from astrokeras.tasks import (BTS_CLASSES, ENCODER_ROWS, EROS_CLASSES, PREVIOUS_ENCODER_ROWS, QUICK_ENCODER_ROWS,
+                              encoder_row, FEATURE_ROW, SCRATCH_ROW, SIM_BANDS, BTSSplit, bts_split, table_encoders)
 
 SCENARIOS = ("Lim.", "Full")
 
@@ -82,9 +82,10 @@ HEADLINE = [col(CLASS, "Lim."), col(CLASS, "Full"), col(ZMSE, "Full"), col(ANOM,
 
 @dataclasses.dataclass(frozen=True)
 class Config:
-    encoders: tuple[str, ...] = tuple(ENCODER_ROWS)
+    # the paper-size releases (quick: the quick ones; astrokeras.tasks.table_encoders); missing ones are skipped
+    encoders: tuple[str, ...] = table_encoders(quick=False)[0]
     # earlier releases evaluated beside the current ones (rows only: never dev-selected); missing ones are skipped
-    previous_encoders: tuple[str, ...] = tuple(PREVIOUS_ENCODER_ROWS)
+    previous_encoders: tuple[str, ...] = table_encoders(quick=False)[1]
     models_dir: str | None = None           # default: $ASTROKERAS_MODELS or saved_models/
     data_home: str | None = None            # default: $ASTROKERAS_DATA
     tasks: tuple[str, ...] = ("bts", "eros", "sim")
@@ -125,7 +126,9 @@ class Config:
 def get_config(quick: bool = True, **overrides) -> Config:
     """Quick (released encoders, CPU, ~15 min) or full configuration."""
     if quick:
-        config = Config(quick=True, other_split_seeds=(0,), scratch_tasks=("bts",), scratch_seeds=(0,),
+        encoders, previous = table_encoders(quick=True)
+        config = Config(quick=True, encoders=encoders, previous_encoders=previous, other_split_seeds=(0,),
+                        scratch_tasks=("bts",), scratch_seeds=(0,),
                         scratch_split_seeds=(0,), eros_seeds=(0,), sim_scale=0.5, sim_seeds=(0, 1, 2))
     else:
         config = Config(other_split_seeds=(0,))
@@ -421,12 +424,14 @@ def comparison_pairs(rows: list[str], selected_row: str | None, hybrid: str | No
     pairs = [(r, FEATURE_ROW) for r in enc_rows] + [(r, SCRATCH_ROW) for r in enc_rows]
     # each retrained encoder against its previous release (same variant, same size; simulator v2 - v1)
     pairs += [(encoder_row(old[: -len("_sim1")]), row) for old, row in PREVIOUS_ENCODER_ROWS.items()]
-    base = ENCODER_ROWS["classifier_ztf_lsst"]
-    for other in ("contrastive_ztf_lsst", "adversarial_ztf_lsst", "contrastive_adversarial_ztf_lsst",
-                  "adversarial_confusion_ztf_lsst", "classifier_ztf"):
-        pairs.append((ENCODER_ROWS[other], base))
-    pairs.append((ENCODER_ROWS["classifier_ztf_lsst_full"], base))
-    pairs.append((ENCODER_ROWS["contrastive_ztf_lsst_full"], ENCODER_ROWS["classifier_ztf_lsst_full"]))
+    # within each size, each variant against the plain ZTF + LSST classifier; each paper-size encoder against
+    # its quick version (does the paper's data size help?)
+    for suffix in ("", "_full"):
+        base = ENCODER_ROWS[f"classifier_ztf_lsst{suffix}"]
+        for other in ("contrastive_ztf_lsst", "adversarial_ztf_lsst", "contrastive_adversarial_ztf_lsst",
+                      "adversarial_confusion_ztf_lsst", "classifier_ztf"):
+            pairs.append((ENCODER_ROWS[other + suffix], base))
+    pairs += [(ENCODER_ROWS[f"{name}_full"], ENCODER_ROWS[name]) for name in QUICK_ENCODER_ROWS]
     if hybrid:
         pairs += [(hybrid, FEATURE_ROW)] + ([(hybrid, selected_row)] if selected_row else [])
     pairs.append((FEATURE_ROW, SCRATCH_ROW))

@@ -208,12 +208,25 @@ def test_previous_releases_are_rows_compared_with_their_retrained_versions():
 
     assert encoder_row("contrastive_ztf_lsst_sim1") == "Classifier + Contrastive [simulator v1]"
     assert encoder_row("my_encoder") == "my_encoder"
-    assert not any(name.endswith("_full_sim1") for name in PREVIOUS_ENCODER_ROWS)
+    # the two paper-size encoders released on simulator v1 keep their release too; later paper-size ones have none
+    assert [name for name in PREVIOUS_ENCODER_ROWS if name.endswith("_full_sim1")] == [
+        "classifier_ztf_lsst_full_sim1", "contrastive_ztf_lsst_full_sim1"]
     rows = [ENCODER_ROWS["contrastive_ztf_lsst"], PREVIOUS_ENCODER_ROWS["contrastive_ztf_lsst_sim1"], FEATURE_ROW]
     pairs = table1.comparison_pairs(rows, ENCODER_ROWS["contrastive_ztf_lsst"], None)
     assert (rows[0], rows[1]) in pairs                     # retrained - previous, paired on the same objects
     assert (rows[0], FEATURE_ROW) in pairs and (rows[1], FEATURE_ROW) not in pairs
-    assert table1.get_config(quick=True).previous_encoders == tuple(PREVIOUS_ENCODER_ROWS)
+    # quick: the quick releases beside their v1 rows; full: the paper-size releases beside theirs
+    quick, full = table1.get_config(quick=True), table1.get_config(quick=False)
+    assert quick.previous_encoders == tuple(n for n in PREVIOUS_ENCODER_ROWS if not n.endswith("_full_sim1"))
+    assert full.previous_encoders == ("classifier_ztf_lsst_full_sim1", "contrastive_ztf_lsst_full_sim1")
+    assert all(n.endswith("_full") for n in full.encoders) and len(full.encoders) == 6
+    assert table2.get_config(quick=False).encoders == full.encoders
+    assert table2.get_config(quick=True).previous_encoders == quick.previous_encoders
+    # within a size, against the plain classifier of that size; paper-size against quick
+    full_rows = [ENCODER_ROWS[n] for n in ("adversarial_ztf_lsst_full", "classifier_ztf_lsst_full", "adversarial_ztf_lsst")]
+    pairs = table1.comparison_pairs(full_rows, None, None)
+    assert (full_rows[0], full_rows[1]) in pairs and (full_rows[0], full_rows[2]) in pairs
+    assert (full_rows[2], full_rows[1]) not in pairs
     # the paired-view encoders are not Table 1 rows; the cross-survey table shows them and their v1 releases
     assert encoder_row("invariant_ztf_lsst_sim1") == "Classifier + view invariance (ours) [simulator v1]"
     assert "invariant_ztf_lsst_sim1" not in table1.get_config(quick=True).previous_encoders
