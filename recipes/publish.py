@@ -140,15 +140,19 @@ def runtime_line(folder: str, log_path: str | None) -> str:
 #: the quick released encoders whose sidecars make the pretraining table (current, then previous release)
 PRETRAIN_VARIANTS = ("classifier_ztf", "classifier_ztf_lsst", "contrastive_ztf_lsst", "adversarial_ztf_lsst",
                      "contrastive_adversarial_ztf_lsst", "adversarial_confusion_ztf_lsst")
+#: the paper-size table also shows the paired-view encoders of issue 12
+PAPER_SIZE_VARIANTS = PRETRAIN_VARIANTS + ("invariant_ztf_lsst", "classifier_paired_ztf_lsst")
 
 
-def pretrain_summary(models_dir: str, results_dir: str = RESULTS) -> str:
-    """``pretrain_quick/summary.md``: the validation and alignment metrics recorded in the sidecars of
-    the quick released encoders (``saved_models/*.json``, committed) and of their previous releases
-    (``NAME_sim1``), one row each; returns the Markdown."""
-    rows = []
-    for variant in PRETRAIN_VARIANTS:
-        for name in (variant, f"{variant}_sim1"):
+def pretrain_summary(models_dir: str, results_dir: str = RESULTS, size: str = "quick") -> str:
+    """``pretrain_<size>/summary.md``: the validation and alignment metrics recorded in the sidecars of
+    the released encoders of one size (``"quick"``: ``NAME``; ``"full"``: ``NAME_full``; committed in
+    ``saved_models/*.json``) and of their previous releases (``..._sim1``), one row each, with the total
+    training time for the paper-size table; returns the Markdown."""
+    suffix = {"quick": "", "full": "_full"}[size]
+    rows, total_min, untimed = [], 0.0, []
+    for variant in (PRETRAIN_VARIANTS if size == "quick" else PAPER_SIZE_VARIANTS):
+        for name in (f"{variant}{suffix}", f"{variant}{suffix}_sim1"):
             path = os.path.join(models_dir, f"{name}.json")
             if not os.path.exists(path):
                 continue
@@ -156,15 +160,28 @@ def pretrain_summary(models_dir: str, results_dir: str = RESULTS) -> str:
                 info = json.load(fh)
             m = info.get("validation_metrics", {})
             get = lambda key, fmt="{:.3f}": fmt.format(m[key]) if m.get(key) is not None else "—"  # noqa: E731
+            minutes = m["train_wall_s"] / 60 if m.get("train_wall_s") is not None else None
+            if info.get("simulator_version", 1) >= 2:
+                if minutes is None:
+                    untimed.append(name)
+                else:
+                    total_min += minutes
             rows.append({"encoder": name, "simulator": f"v{info.get('simulator_version', 1)}",
                          "train curves": get("n_train", "{:,}"), "epochs": get("epochs_run", "{:d}"),
                          "val accuracy": get("val_accuracy"), "survey-probe AUROC": get("alignment_probe_auroc"),
                          "redshift-matched probe AUROC": get("alignment_probe_auroc_matched"),
                          "kNN survey mixing": get("alignment_knn_mixing"), "MMD²": get("alignment_mmd2"),
                          "train curves/s": get("train_curves_per_s", "{:,.0f}"),
-                         "train min": "{:.1f}".format(m["train_wall_s"] / 60) if "train_wall_s" in m else "—"})
-    text = markdown_table(pd.DataFrame(rows).set_index("encoder")) if rows else "(no released quick encoders)\n"
-    dest = os.path.join(results_dir, "pretrain_quick")
+                         "train min": "—" if minutes is None else f"{minutes:.1f}"})
+    if not rows:
+        text = f"(no released {size} encoders)\n"
+    else:
+        text = markdown_table(pd.DataFrame(rows).set_index("encoder"))
+        if size == "full":
+            text += (f"\nTraining time of the simulator-v2 paper-size encoders above: **{total_min / 60:.1f} h** of "
+                     "training epochs in all (sum of the sidecars' `train_wall_s`; two processes shared 2 CPU cores)"
+                     + (f"; not timed: {', '.join(untimed)}" if untimed else "") + ".\n")
+    dest = os.path.join(results_dir, f"pretrain_{size}")
     os.makedirs(dest, exist_ok=True)
     atomic_write_text(os.path.join(dest, "summary.md"), text)
     return text
@@ -209,8 +226,9 @@ def main(argv: list[str] | None = None) -> int:
         stale = [f"{path}: {name}" for path in MARKDOWN_FILES for name in update_markdown_blocks(path, RESULTS, check=True)]
         print("\n".join(stale) if stale else "README blocks are current")
         return 1 if stale else 0
-    print(f"pretraining summary from the sidecars -> {os.path.join(RESULTS, 'pretrain_quick', 'summary.md')}")
-    pretrain_summary(os.path.join(ROOT, "saved_models"))
+    for size in ("quick", "full"):
+        print(f"pretraining summary from the sidecars -> {os.path.join(RESULTS, f'pretrain_{size}', 'summary.md')}")
+        pretrain_summary(os.path.join(ROOT, "saved_models"), size=size)
     for runs in args.runs:
         for run_name, name in RUNS.items():
             folder = os.path.join(runs, run_name)

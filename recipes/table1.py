@@ -4,11 +4,13 @@ Paper table: Table 1 (Sec. 4.1; protocols Sec. 2.3; heads Sec. 3.5 and App. B.4)
 
 Command::
 
-    python -m astrofm recipes.table1                 # quick: released encoders, CPU
-    python -m astrofm recipes.table1 --full          # 5 seeds on every row and split, from-scratch everywhere
+    python -m astrofm recipes.table1                 # quick: the quick released encoders, CPU
+    python -m astrofm recipes.table1 --full          # the paper-size encoders; 5 seeds on every row and split
 
 Rows: no pretraining (the same ``GRUEncoder`` + head trained end to end, to convergence), the
-released encoders (frozen; two-layer MLP heads), the light-curve features + gradient boosting, and a
+released encoders (frozen; two-layer MLP heads; quick: the six quick releases and the first two
+paper-size ones, ``--full``: the six ``NAME_full`` paper-size releases; each beside its simulator-v1
+release ``NAME_sim1`` where one exists, see ``astrokeras.tasks.table_encoders``), the light-curve features + gradient boosting, and a
 hybrid (features + the dev-selected encoder's latent, same gradient boosting).
 
 Protocol (``astrokeras.protocol``, ``astrokeras.learners``; recipes/README.md explains it):

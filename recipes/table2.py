@@ -4,8 +4,12 @@ Paper table: Table 2 (Sec. 4.2, App. A and E).
 
 Command::
 
-    python -m astrofm recipes.table2                 # quick: released encoders, CPU, a few minutes
-    python -m astrofm recipes.table2 --full          # 5 seeds everywhere, full-size sets and epochs
+    python -m astrofm recipes.table2                 # quick: the quick released encoders, CPU
+    python -m astrofm recipes.table2 --full          # the paper-size encoders; 5 seeds, full-size sets
+
+Encoders: as Table 1 (``astrokeras.tasks.table_encoders``): quick measures the quick releases and the
+first two paper-size ones, ``--full`` the six ``NAME_full`` paper-size releases; each beside its
+simulator-v1 release ``NAME_sim1`` where one exists.
 
 Data: the simulated redshift presets ``ztf_redshift`` and ``lsst_redshift`` (cached under a key of
 preset, scale and simulator version), each split train / dev / test 64/16/20 by object id

@@ -57,6 +57,11 @@ def test_pretraining_table_matches_the_released_sidecars(tmp_path):
     with open(os.path.join(root, "recipes", "results", "pretrain_quick", "summary.md"), encoding="utf-8") as fh:
         assert fh.read() == text
     assert "classifier_ztf_lsst_sim1" in text and text.count("\n") >= 2 + 2 * len(publish.PRETRAIN_VARIANTS)
+    # the paper-size table: every NAME_full sidecar and the total training time of the simulator-v2 ones
+    full = publish.pretrain_summary(os.path.join(root, "saved_models"), str(tmp_path), size="full")
+    with open(os.path.join(root, "recipes", "results", "pretrain_full", "summary.md"), encoding="utf-8") as fh:
+        assert fh.read() == full
+    assert "| classifier_ztf_lsst_full_sim1 | v1 |" in full and "Training time of the simulator-v2" in full
 
 
 def test_copy_only_runs_are_published_as_they_are(tmp_path):
