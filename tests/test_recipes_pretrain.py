@@ -130,3 +130,23 @@ def test_variables_variant_predicts_transients_and_variables_and_keeps_eros_curv
     assert len(views) == len(eros) and set(views.metadata["survey"]) == {"eros"}   # every visit, no alert view
     model = pretrain.build_model("classifier_variables_ztf_lsst")
     assert model.get_config()["n_classes"] == len(ALL_CLASSES)
+
+
+@pytest.mark.slow  # three processes importing TensorFlow: ~2 min on 2 idle cores
+def test_processes_train_variants_in_parallel_workers_and_release_them(tmp_path):
+    """--processes 2: two worker processes, one variant each, logs in the workdir; a failing worker is named."""
+    work, models = tmp_path / "work", tmp_path / "models"
+    argv = ["--variant", "classifier_ztf_lsst,contrastive_ztf_lsst", "--scale", "0.003", "--epochs", "1",
+            "--workdir", str(work), "--models-dir", str(models), "--release", "--threads", "1", "--processes", "2"]
+    assert pretrain.main(argv) == 0
+    assert sorted(ak.list_encoders(str(models))) == ["classifier_ztf_lsst", "contrastive_ztf_lsst"]
+    for variant in ("classifier_ztf_lsst", "contrastive_ztf_lsst"):
+        assert (work / f"{variant}.log").stat().st_size > 0
+        info = ak.presets.encoder_info(variant, str(models))
+        assert "--threads 1" in info["command"] and "--scale 0.003 --epochs 1" in info["command"]
+    summary = (work / "pretrain_summary.csv").read_text()
+    assert "classifier_ztf_lsst" in summary and "contrastive_ztf_lsst" in summary
+    # one shared simulation: the workers found the sets the parent cached
+    assert len(list((work / "data").glob("ztf_pretrain_*.parquet"))) == 2  # the set and its metadata
+    with pytest.raises(SystemExit):
+        pretrain.main(argv[:-1] + ["0"])
