@@ -41,7 +41,7 @@ Command::
 
     python -m astrofm recipes.pretrain --variant all --release          # quick (CPU), every variant
     python -m astrofm recipes.pretrain --variant contrastive_ztf_lsst --full --release
-    python -m astrofm recipes.pretrain --variant all --full --processes 2 --release   # two at a time
+    python -m astrofm recipes.pretrain --variant paper,invariant_ztf_lsst --full --processes 2 --release
 
 Quick mode simulates the presets scaled by ``scale`` (0.2 -> 30,293 light curves, 47,233 with
 the ZTF alert views) and trains at most 30 epochs; ``--full`` uses the paper's 151,468 curves and up to 100 epochs (patience 5). Both
@@ -491,7 +491,8 @@ def summarize(workdir: str, rows: dict | None = None) -> pd.DataFrame:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m astrofm recipes.pretrain", description=__doc__.splitlines()[0])
     parser.add_argument("--variant", default="all",
-                        help=f"one of {', '.join(VARIANTS)}, several separated by commas, or 'all'")
+                        help=f"one of {', '.join(VARIANTS)}, several separated by commas, 'paper' (the "
+                             "paper's five) or 'all'; e.g. 'paper,invariant_ztf_lsst'")
     parser.add_argument("--full", action="store_true", help="paper-size data and epochs")
     parser.add_argument("--scale", type=float, help="override the preset scale")
     parser.add_argument("--epochs", type=int, help="override the maximum number of epochs")
@@ -518,10 +519,11 @@ def main(argv: list[str] | None = None) -> int:
         from astrokeras.distribute import virtual_cpu_devices
 
         virtual_cpu_devices(args.virtual_cpu_devices)
-    variants = tuple(VARIANTS) if args.variant == "all" else tuple(args.variant.split(","))
+    groups = {"all": tuple(VARIANTS), "paper": PAPER_VARIANTS}
+    variants = tuple(dict.fromkeys(v for part in args.variant.split(",") for v in groups.get(part, (part,))))
     unknown = [v for v in variants if v not in VARIANTS]
     if unknown:
-        parser.error(f"unknown variant {unknown[0]!r}; choose from {', '.join(VARIANTS)} or 'all'")
+        parser.error(f"unknown variant {unknown[0]!r}; choose from {', '.join(VARIANTS)}, 'paper' or 'all'")
     overrides = {"seed": args.seed, "release": args.release, "models_dir": args.models_dir,
                  "variants": variants, "data_parallel": args.data_parallel, "threads": args.threads}
     if args.scale is not None:

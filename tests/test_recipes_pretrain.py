@@ -150,3 +150,13 @@ def test_processes_train_variants_in_parallel_workers_and_release_them(tmp_path)
     assert len(list((work / "data").glob("ztf_pretrain_*.parquet"))) == 2  # the set and its metadata
     with pytest.raises(SystemExit):
         pretrain.main(argv[:-1] + ["0"])
+
+
+def test_variant_groups_expand_in_order_without_repeats(monkeypatch):
+    seen = {}
+    monkeypatch.setattr(pretrain, "run", lambda config, workdir: seen.setdefault("variants", config.variants))
+    assert pretrain.main(["--variant", "paper,invariant_ztf_lsst,classifier_ztf", "--full"]) == 0
+    assert seen["variants"] == (*pretrain.PAPER_VARIANTS, "invariant_ztf_lsst")
+    assert len(pretrain.PAPER_VARIANTS) == 5 and "adversarial_confusion_ztf_lsst" not in pretrain.PAPER_VARIANTS
+    with pytest.raises(SystemExit):
+        pretrain.main(["--variant", "paper,nonsense"])
