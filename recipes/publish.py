@@ -179,7 +179,8 @@ def pretrain_summary(models_dir: str, results_dir: str = RESULTS, size: str = "q
         text = markdown_table(pd.DataFrame(rows).set_index("encoder"))
         if size == "full":
             text += (f"\nTraining time of the simulator-v2 paper-size encoders above: **{total_min / 60:.1f} h** of "
-                     "training epochs in all (sum of the sidecars' `train_wall_s`; two processes shared 2 CPU cores)"
+                     "training epochs in all (sum of the sidecars' `train_wall_s`, per process; two processes "
+                     "shared the 2 CPU cores, so the wall time is about half)"
                      + (f"; not timed: {', '.join(untimed)}" if untimed else "") + ".\n")
     dest = os.path.join(results_dir, f"pretrain_{size}")
     os.makedirs(dest, exist_ok=True)
