@@ -188,6 +188,39 @@ def pretrain_summary(models_dir: str, results_dir: str = RESULTS, size: str = "q
     return text
 
 
+def encoder_versions(models_dir: str, results_dir: str = RESULTS) -> str:
+    """``encoder_versions.md``: which published results measured an encoder *file* that has since been
+    replaced, and the name that file is released under now (matched by the sha256 recorded in each
+    result's ``provenance.json`` and in the sidecars). A retrained encoder keeps its name, so a table's row
+    name alone cannot say which file it measured; returns the Markdown."""
+    by_sha = {}
+    for entry in sorted(os.listdir(models_dir)):
+        if entry.endswith(".json"):
+            with open(os.path.join(models_dir, entry)) as fh:
+                info = json.load(fh)
+            if isinstance(info, dict) and "sha256" in info:
+                by_sha[info["sha256"]] = info.get("name", entry[: -len(".json")])
+    rows = []
+    for run in sorted(os.listdir(results_dir)):
+        path = os.path.join(results_dir, run, "provenance.json")
+        if not os.path.exists(path):
+            continue
+        with open(path) as fh:
+            measured = json.load(fh).get("encoder_sha256") or {}
+        released = set(by_sha.values())
+        # encoders a recipe trained for itself (token_format's) were never released: not listed
+        moved = [f"`{name}` -> `{by_sha.get(sha, 'no longer released')}`" for name, sha in measured.items()
+                 if sha is not None and by_sha.get(sha) != name and (sha in by_sha or name in released)]
+        if moved:
+            rows.append({"result": f"`{run}`", "rows measured with an earlier file (now released as)": ", ".join(moved)})
+    if rows:
+        text = markdown_table(pd.DataFrame(rows).set_index("result"))
+    else:
+        text = "Every published result measured the encoder files released now under the same names.\n"
+    atomic_write_text(os.path.join(results_dir, "encoder_versions.md"), text)
+    return text
+
+
 def publish_run(run_dir: str, name: str, results_dir: str = RESULTS) -> str:
     """Copy the result files of ``run_dir`` to ``results_dir/name``; write ``readme_headline.md``."""
     dest = os.path.join(results_dir, name)
@@ -235,6 +268,7 @@ def main(argv: list[str] | None = None) -> int:
             folder = os.path.join(runs, run_name)
             if os.path.exists(os.path.join(folder, "provenance.json")):  # a finished run
                 print(f"published {folder} -> {publish_run(folder, name)}")
+    print(f"encoders measured by each result -> {encoder_versions(os.path.join(ROOT, 'saved_models')) and 'encoder_versions.md'}")
     for path in MARKDOWN_FILES:
         changed = update_markdown_blocks(path, RESULTS)
         print(f"{path}: {len(changed)} block(s) regenerated")

@@ -1,6 +1,7 @@
 """Committed results: a small fixed table1 configuration reproduces its committed numbers, and the
 README tables are exactly what the committed result files say."""
 
+import json
 import os
 
 import numpy as np
@@ -62,6 +63,23 @@ def test_pretraining_table_matches_the_released_sidecars(tmp_path):
     with open(os.path.join(root, "recipes", "results", "pretrain_full", "summary.md"), encoding="utf-8") as fh:
         assert fh.read() == full
     assert "| classifier_ztf_lsst_full_sim1 | v1 |" in full and "Training time of the simulator-v2" in full
+
+
+def test_encoder_versions_name_the_files_each_result_measured(tmp_path):
+    """encoder_versions.md is what the committed provenance and sidecars say; a replaced file is traced."""
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    text = publish.encoder_versions(os.path.join(root, "saved_models"))
+    with open(os.path.join(publish.RESULTS, "encoder_versions.md"), encoding="utf-8") as fh:
+        assert fh.read() == text
+    models, results = tmp_path / "models", tmp_path / "results"
+    models.mkdir()
+    (models / "enc.json").write_text('{"name": "enc", "sha256": "new"}')
+    (models / "enc_sim1.json").write_text('{"name": "enc_sim1", "sha256": "old"}')
+    for run, shas in (("a", {"enc": "old"}), ("b", {"enc": "new"}), ("c", {"own": "x"})):
+        (results / run).mkdir(parents=True)
+        (results / run / "provenance.json").write_text(json.dumps({"encoder_sha256": shas}))
+    text = publish.encoder_versions(str(models), str(results))
+    assert "| `a` | `enc` -> `enc_sim1` |" in text and "`b`" not in text and "`c`" not in text
 
 
 def test_copy_only_runs_are_published_as_they_are(tmp_path):
