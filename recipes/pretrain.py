@@ -514,6 +514,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.processes < 1:
         parser.error(f"--processes must be >= 1, got {args.processes}")
+    if args.processes > 1 and (args.data_parallel or args.virtual_cpu_devices):
+        parser.error("--processes shares the cores among variants; --data-parallel spreads one variant over "
+                     "devices: use one or the other")
     ak.training.limit_threads(args.threads)
     if args.virtual_cpu_devices:
         from astrokeras.distribute import virtual_cpu_devices
@@ -540,7 +543,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _child_args(args) -> list[str]:
-    """The command-line options a worker process repeats (everything but the variant, threads, processes)."""
+    """The command-line options a worker process repeats: all but the variant, threads and processes
+    (and the device options, which ``--processes`` refuses)."""
     out = ["--seed", str(args.seed), "--workdir", os.path.abspath(args.workdir),
            "--models-dir", os.path.abspath(args.models_dir)]
     out += ["--full"] if args.full else []

@@ -93,7 +93,8 @@ def get_config(quick: bool = True, **overrides) -> Config:
     """Quick (released encoders, CPU) or full configuration."""
     if quick:
         encoders, previous = table_encoders(quick=True)
-        config = Config(quick=True, encoders=encoders, previous_encoders=previous, sim_scale=0.5, seeds=(0, 1, 2), scratch_seeds=(0,),
+        config = Config(quick=True, encoders=encoders, previous_encoders=previous, sim_scale=0.5, seeds=(0, 1, 2),
+                        scratch_seeds=(0,),
                         scratch_settings=("direct (LSST)", "zero-shot MLP (ZTF)"))
     else:
         config = Config()

@@ -160,3 +160,5 @@ def test_variant_groups_expand_in_order_without_repeats(monkeypatch):
     assert len(pretrain.PAPER_VARIANTS) == 5 and "adversarial_confusion_ztf_lsst" not in pretrain.PAPER_VARIANTS
     with pytest.raises(SystemExit):
         pretrain.main(["--variant", "paper,nonsense"])
+    with pytest.raises(SystemExit):
+        pretrain.main(["--variant", "paper", "--processes", "2", "--data-parallel"])
