@@ -47,11 +47,16 @@ import numpy as np
 from astrokeras import bands as _bands
 from astrokeras.photometry import LightCurveError, LightCurves
 
-__all__ = ["Tokenizer", "TokenizedLightCurves", "TruncationWarning", "WAVELENGTH_BIN_EDGES_UM"]
+__all__ = ["Tokenizer", "TokenizedLightCurves", "TruncationWarning", "WAVELENGTH_BIN_EDGES_UM", "FLUX_ERR_TOKEN_CAP"]
 
 #: Default bin edges (um) of ``Tokenizer(band_channel="wavelength_bins")``: u | g, B | c, V, EROS B |
 #: r, o, Kp | i, EROS R | z | y, so the SDSS-like bands of every survey fall in one bin each.
 WAVELENGTH_BIN_EDGES_UM: tuple[float, ...] = (0.42, 0.52, 0.58, 0.70, 0.82, 0.93)
+#: the largest value of the flux-error channel (``include_flux_err=True``): an error 10^4 times the
+#: curve's scale carries no flux information, and the cap keeps absurd but valid errors (1e-300 next
+#: to 1, or 1e300) finite in float32 instead of failing the whole object; real and simulated curves
+#: stay far below it (BTS: at most ~2,200 with the default tokenizer)
+FLUX_ERR_TOKEN_CAP: float = 1e4
 
 
 class TruncationWarning(UserWarning):
@@ -121,7 +126,8 @@ class Tokenizer:
     """Turns :class:`~astrokeras.photometry.LightCurves` into tokens (see module docstring).
 
     Args:
-        include_flux_err: add the flux error as a 4th channel.
+        include_flux_err: add the flux error as a 4th channel (relative to the flux scale, capped at
+            :data:`FLUX_ERR_TOKEN_CAP`).
         normalization: ``"absolute"`` (asinh on the shared FLUXCAL scale; default) or
             ``"per_object"`` (divide by each object's max |flux|).
         flux_scale: softening of the asinh, FLUXCAL units (10 is m_AB = 25).
@@ -309,6 +315,7 @@ class Tokenizer:
                 e_tok = flux_err / np.hypot(self.flux_scale, flux)
             else:
                 f_tok, e_tok = flux / peak, flux_err / peak
+            e_tok = np.minimum(e_tok, FLUX_ERR_TOKEN_CAP)  # errors are > 0 (check_observations)
             channels = [_bands.band_wavelengths_um()[band_code], rel_time, f_tok]
             channels += [e_tok] if self.include_flux_err else []
             if self.band_channel is not None:

@@ -1,4 +1,4 @@
-"""The released encoders in saved_models/: the paper's five, our sixth and two paper-size ones present, checksums valid, and each one reloads in a
+"""The released encoders in saved_models/: the paper's five, our sixth and the paper-size ones present, checksums valid, and each one reloads in a
 fresh process (TensorFlow and JAX backends) and reproduces its stored reference outputs."""
 
 import json
@@ -15,7 +15,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MODELS = os.path.join(ROOT, "saved_models")
 CURRENT = ["adversarial_confusion_ztf_lsst", "adversarial_ztf_lsst", "classifier_paired_ztf_lsst", "classifier_ztf",
            "classifier_ztf_lsst", "classifier_ztf_lsst_full", "contrastive_adversarial_ztf_lsst", "contrastive_ztf_lsst",
-           "contrastive_ztf_lsst_full", "invariant_ztf_lsst", "classifier_variables_ztf_lsst"]
+           "contrastive_ztf_lsst_full", "invariant_ztf_lsst", "classifier_variables_ztf_lsst",
+           "adversarial_ztf_lsst_full", "contrastive_adversarial_ztf_lsst_full"]
 #: the previous (simulator v1) release of the six quick encoders, the two paired-view ones and the two first
 #: paper-size ones, kept for Tables 1 and 2's and the cross-survey table's side-by-side rows
 PREVIOUS = [f"{name}_sim1" for name in ("adversarial_confusion_ztf_lsst", "adversarial_ztf_lsst", "classifier_ztf",

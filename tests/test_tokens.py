@@ -91,6 +91,20 @@ def test_empty_set_tokenizes_to_empty():
     assert len(tok) == 0 and tok.values.shape == (0, 3)
 
 
+def test_absurd_but_valid_errors_give_finite_capped_error_tokens():
+    """Errors spanning 300 decades (found by the fuzz test) no longer overflow float32 and fail the object."""
+    from astrokeras.tokens import FLUX_ERR_TOKEN_CAP
+
+    for errors in ([1.0, 1e-300], [1e300, 1.0]):
+        lcs = LightCurves(["a", "a"], [0.0, 1.0], ["ztf::g"] * 2, [0.0, 0.0], errors)
+        for normalization in ("absolute", "per_object"):
+            values = Tokenizer(include_flux_err=True, normalization=normalization).tokenize(lcs).values
+            assert np.isfinite(values).all() and values[:, 3].max() <= FLUX_ERR_TOKEN_CAP
+    # ordinary errors are untouched: 5 FLUXCAL on a 10-FLUXCAL scale at zero flux
+    lcs = LightCurves(["a"], [0.0], ["ztf::g"], [0.0], [5.0])
+    assert Tokenizer(include_flux_err=True).tokenize(lcs).values[0, 3] == pytest.approx(0.5)
+
+
 # ---------------------------------------------------------------- property-based fuzzing
 _weird_floats = st.one_of(
     st.floats(allow_nan=True, allow_infinity=True, width=64),
