@@ -38,7 +38,9 @@ for name in ak.list_encoders(models_dir):
     with np.load(f"{models_dir}/{name}.reference.npz") as stored:
         expected = stored["outputs"]
     got = np.asarray(encoder.predict(inputs, verbose=0))
-    out[name] = float(np.max(np.abs(got - expected)))
+    # relative to the latent's scale (the Algorithm-1 encoders' latents reach ~10^3, where float32
+    # summation order alone moves the last digits between backends)
+    out[name] = float(np.max(np.abs(got - expected)) / max(1.0, float(np.max(np.abs(expected)))))
 print("RESULT" + json.dumps(out))
 """
 
@@ -66,7 +68,7 @@ def test_reload_in_fresh_process_matches_reference(backend):
     diffs = json.loads(line[len("RESULT"):])
     assert sorted(diffs) == EXPECTED
     for name, diff in diffs.items():
-        assert diff < 1e-4, f"{name} on {backend}: max |diff| {diff}"
+        assert diff < 1e-4, f"{name} on {backend}: max |diff| / max(1, max |reference|) = {diff}"
 
 
 def test_reference_inputs_are_real_light_curves():
