@@ -74,7 +74,7 @@ def table_encoders(quick: bool) -> tuple[tuple[str, ...], tuple[str, ...]]:
     ('classifier_ztf_lsst_full_sim1', 'contrastive_ztf_lsst_full_sim1')
     """
     if quick:
-        return ((*QUICK_ENCODER_ROWS, "classifier_ztf_lsst_full", "contrastive_ztf_lsst_full"),
+        return ((*QUICK_ENCODER_ROWS, *_PAPER_SIZE_WITH_V1),
                 tuple(f"{name}_sim1" for name in QUICK_ENCODER_ROWS))
     return tuple(PAPER_SIZE_ENCODER_ROWS), tuple(f"{name}_sim1" for name in _PAPER_SIZE_WITH_V1)
 

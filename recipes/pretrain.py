@@ -570,6 +570,7 @@ def run_processes(config: Config, workdir: str, child_args: list[str], processes
     if any(VARIANTS[v].get("invariant") for v in config.variants):
         _simulate_paired(config, workdir)
     threads = threads or max(1, (os.cpu_count() or 1) // processes)
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # where `astrofm` lives
     queue, running, failed = list(config.variants), {}, []
     while queue or running:
         while queue and len(running) < processes:
@@ -578,7 +579,6 @@ def run_processes(config: Config, workdir: str, child_args: list[str], processes
             cmd = [sys.executable, "-m", "astrofm", "recipes.pretrain", "--variant", variant,
                    "--threads", str(threads), *child_args]
             print(f"[pretrain] start {variant}: {' '.join(cmd[1:])} (log {log.name})", flush=True)
-            root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # where `astrofm` lives
             running[variant] = (subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, cwd=root), log,
                                 time.perf_counter())
         time.sleep(poll_s)

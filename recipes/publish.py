@@ -32,6 +32,7 @@ import pandas as pd
 from astrokeras.caching import atomic_write_text
 from astrokeras.evaluation import markdown_table
 from astrokeras.results import format_cell, update_markdown_blocks
+from astrokeras.tasks import PAIRED_ENCODER_ROWS, QUICK_ENCODER_ROWS
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 RESULTS = os.path.join(HERE, "results")
@@ -138,10 +139,9 @@ def runtime_line(folder: str, log_path: str | None) -> str:
 
 
 #: the quick released encoders whose sidecars make the pretraining table (current, then previous release)
-PRETRAIN_VARIANTS = ("classifier_ztf", "classifier_ztf_lsst", "contrastive_ztf_lsst", "adversarial_ztf_lsst",
-                     "contrastive_adversarial_ztf_lsst", "adversarial_confusion_ztf_lsst")
+PRETRAIN_VARIANTS = tuple(QUICK_ENCODER_ROWS)
 #: the paper-size table also shows the paired-view encoders of issue 12
-PAPER_SIZE_VARIANTS = PRETRAIN_VARIANTS + ("invariant_ztf_lsst", "classifier_paired_ztf_lsst")
+PAPER_SIZE_VARIANTS = PRETRAIN_VARIANTS + tuple(n for n in PAIRED_ENCODER_ROWS if not n.endswith("_full"))
 
 
 def pretrain_summary(models_dir: str, results_dir: str = RESULTS, size: str = "quick") -> str:
@@ -193,13 +193,10 @@ def encoder_versions(models_dir: str, results_dir: str = RESULTS) -> str:
     replaced, and the name that file is released under now (matched by the sha256 recorded in each
     result's ``provenance.json`` and in the sidecars). A retrained encoder keeps its name, so a table's row
     name alone cannot say which file it measured; returns the Markdown."""
-    by_sha = {}
-    for entry in sorted(os.listdir(models_dir)):
-        if entry.endswith(".json"):
-            with open(os.path.join(models_dir, entry)) as fh:
-                info = json.load(fh)
-            if isinstance(info, dict) and "sha256" in info:
-                by_sha[info["sha256"]] = info.get("name", entry[: -len(".json")])
+    from astrokeras.presets import encoder_info, list_encoders
+
+    by_sha = {encoder_info(name, models_dir)["sha256"]: name for name in list_encoders(models_dir)}
+    released = set(by_sha.values())
     rows = []
     for run in sorted(os.listdir(results_dir)):
         path = os.path.join(results_dir, run, "provenance.json")
@@ -207,7 +204,6 @@ def encoder_versions(models_dir: str, results_dir: str = RESULTS) -> str:
             continue
         with open(path) as fh:
             measured = json.load(fh).get("encoder_sha256") or {}
-        released = set(by_sha.values())
         # encoders a recipe trained for itself (token_format's) were never released: not listed
         moved = [f"`{name}` -> `{by_sha.get(sha, 'no longer released')}`" for name, sha in measured.items()
                  if sha is not None and by_sha.get(sha) != name and (sha in by_sha or name in released)]
@@ -268,7 +264,8 @@ def main(argv: list[str] | None = None) -> int:
             folder = os.path.join(runs, run_name)
             if os.path.exists(os.path.join(folder, "provenance.json")):  # a finished run
                 print(f"published {folder} -> {publish_run(folder, name)}")
-    print(f"encoders measured by each result -> {encoder_versions(os.path.join(ROOT, 'saved_models')) and 'encoder_versions.md'}")
+    encoder_versions(os.path.join(ROOT, "saved_models"))
+    print(f"encoders measured by each result -> {os.path.join(RESULTS, 'encoder_versions.md')}")
     for path in MARKDOWN_FILES:
         changed = update_markdown_blocks(path, RESULTS)
         print(f"{path}: {len(changed)} block(s) regenerated")

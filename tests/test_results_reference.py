@@ -73,9 +73,11 @@ def test_encoder_versions_name_the_files_each_result_measured(tmp_path):
         assert fh.read() == text
     models, results = tmp_path / "models", tmp_path / "results"
     models.mkdir()
-    (models / "enc.json").write_text('{"name": "enc", "sha256": "new"}')
-    (models / "enc_sim1.json").write_text('{"name": "enc_sim1", "sha256": "old"}')
-    for run, shas in (("a", {"enc": "old"}), ("b", {"enc": "new"}), ("c", {"own": "x"})):
+    new, old = "1" * 64, "0" * 64  # sha256 of the retrained and of the previous file
+    for name, sha in (("enc", new), ("enc_sim1", old)):  # a release: a .keras file and its sidecar
+        (models / f"{name}.json").write_text(json.dumps({"name": name, "sha256": sha}))
+        (models / f"{name}.keras").write_bytes(b"")
+    for run, shas in (("a", {"enc": old}), ("b", {"enc": new}), ("c", {"own": "2" * 64})):
         (results / run).mkdir(parents=True)
         (results / run / "provenance.json").write_text(json.dumps({"encoder_sha256": shas}))
     text = publish.encoder_versions(str(models), str(results))
