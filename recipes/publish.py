@@ -198,10 +198,10 @@ def encoder_versions(models_dir: str, results_dir: str = RESULTS) -> str:
     by_sha = {encoder_info(name, models_dir)["sha256"]: name for name in list_encoders(models_dir)}
     released = set(by_sha.values())
     rows = []
-    for run in sorted(os.listdir(results_dir)):
+    runs = sorted(os.path.relpath(folder, results_dir) for folder, _, files in os.walk(results_dir)
+                  if "provenance.json" in files)  # nested too: simulator_v1_encoders/table1_full, ...
+    for run in runs:
         path = os.path.join(results_dir, run, "provenance.json")
-        if not os.path.exists(path):
-            continue
         with open(path) as fh:
             measured = json.load(fh).get("encoder_sha256") or {}
         # encoders a recipe trained for itself (token_format's) were never released: not listed

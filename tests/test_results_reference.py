@@ -77,11 +77,13 @@ def test_encoder_versions_name_the_files_each_result_measured(tmp_path):
     for name, sha in (("enc", new), ("enc_sim1", old)):  # a release: a .keras file and its sidecar
         (models / f"{name}.json").write_text(json.dumps({"name": name, "sha256": sha}))
         (models / f"{name}.keras").write_bytes(b"")
-    for run, shas in (("a", {"enc": old}), ("b", {"enc": new}), ("c", {"own": "2" * 64})):
+    for run, shas in (("a", {"enc": old}), ("b", {"enc": new}), ("c", {"own": "2" * 64}),
+                      ("kept/d", {"enc": old})):  # a previous run kept in a subfolder is listed too
         (results / run).mkdir(parents=True)
         (results / run / "provenance.json").write_text(json.dumps({"encoder_sha256": shas}))
     text = publish.encoder_versions(str(models), str(results))
     assert "| `a` | `enc` -> `enc_sim1` |" in text and "`b`" not in text and "`c`" not in text
+    assert "| `kept/d` | `enc` -> `enc_sim1` |" in text
 
 
 def test_copy_only_runs_are_published_as_they_are(tmp_path):
