@@ -188,6 +188,66 @@ def pretrain_summary(models_dir: str, results_dir: str = RESULTS, size: str = "q
     return text
 
 
+#: the result folders of the ``--full`` tables (the parts run separately)
+FULL_TABLE_RESULTS = ("table1_full", "table1_full_eros", "table1_full_sim", "table2_full")
+
+
+def paper_size_run_time(models_dir: str, results_dir: str = RESULTS) -> str:
+    """``pretrain_full/run_time.md``: the time of the whole paper-size run, pretraining + tables.
+
+    One row per part: each simulator-v2 ``NAME_full`` encoder's training time (sidecar ``train_wall_s``)
+    and each ``--full`` table part whose ``provenance.json`` measured the current ``NAME_full`` files
+    (wall time); parts not done yet are named. Each part ran as one process with one TensorFlow thread,
+    two at a time on the 2 cores, so the elapsed time is about half the sum; returns the Markdown."""
+    from astrokeras.presets import encoder_info, list_encoders
+
+    released = set(list_encoders(models_dir))
+    rows, missing = [], []
+    for variant in PAPER_SIZE_VARIANTS:
+        name = f"{variant}_full"
+        if name not in released:
+            missing.append(f"`{name}` (not released yet)")
+            continue
+        info = encoder_info(name, models_dir)
+        seconds = (info.get("validation_metrics") or {}).get("train_wall_s")
+        if info.get("simulator_version", 1) < 2 or seconds is None:
+            missing.append(f"`{name}` (no simulator-v2 training time)")
+            continue
+        rows.append({"part": f"pretraining `{name}`", "minutes": seconds / 60,
+                     "command": info.get("command", "")})
+    current = {name: encoder_info(name, models_dir)["sha256"] for name in released if name.endswith("_full")}
+    for run in FULL_TABLE_RESULTS:
+        path = os.path.join(results_dir, run, "provenance.json")
+        prov = {}
+        if os.path.exists(path):
+            with open(path) as fh:
+                prov = json.load(fh)
+        measured = {n: sha for n, sha in (prov.get("encoder_sha256") or {}).items() if n.endswith("_full")}
+        if not measured or any(current.get(n) != sha for n, sha in measured.items()):
+            missing.append(f"`{run}` (not yet run on the current paper-size encoders)")
+            continue
+        command = re.sub(r"python \S*astrofm/__main__\.py", "python -m astrofm", prov.get("command", ""))
+        rows.append({"part": f"`{run}`", "minutes": prov["wall_time_s"] / 60, "command": command})
+    if rows:
+        table = pd.DataFrame(rows)
+        pre = table[table["part"].str.startswith("pretraining")]["minutes"].sum()
+        total = table["minutes"].sum()
+        table["minutes"] = table["minutes"].map(lambda m: f"{m:.1f}")
+        table["command"] = table["command"].map(lambda c: f"`{c}`" if c else "")
+        text = markdown_table(table.set_index("part"))
+        text += (f"\nWhole paper-size run: **{total / 60:.1f} h** of process time ({pre / 60:.1f} h pretraining, "
+                 f"{(total - pre) / 60:.1f} h tables); each process used one thread and two ran at a time on the "
+                 f"2 CPU cores, so about **{total / 120:.1f} h** elapsed.\n")
+    else:
+        text = "(no part of the paper-size run is done yet)\n"
+    if missing:
+        text += "\nNot included yet: " + ", ".join(missing) + ".\n"
+    dest = os.path.join(results_dir, "pretrain_full")
+    os.makedirs(dest, exist_ok=True)
+    atomic_write_text(os.path.join(dest, "run_time.md"), text)
+    return text
+
+
 def encoder_versions(models_dir: str, results_dir: str = RESULTS) -> str:
     """``encoder_versions.md``: which published results measured an encoder *file* that has since been
     replaced, and the name that file is released under now (matched by the sha256 recorded in each
@@ -265,6 +325,7 @@ def main(argv: list[str] | None = None) -> int:
             if os.path.exists(os.path.join(folder, "provenance.json")):  # a finished run
                 print(f"published {folder} -> {publish_run(folder, name)}")
     encoder_versions(os.path.join(ROOT, "saved_models"))
+    paper_size_run_time(os.path.join(ROOT, "saved_models"))
     print(f"encoders measured by each result -> {os.path.join(RESULTS, 'encoder_versions.md')}")
     for path in MARKDOWN_FILES:
         changed = update_markdown_blocks(path, RESULTS)

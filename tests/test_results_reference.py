@@ -65,6 +65,18 @@ def test_pretraining_table_matches_the_released_sidecars(tmp_path):
     assert "| classifier_ztf_lsst_full_sim1 | v1 |" in full and "Training time of the simulator-v2" in full
 
 
+def test_paper_size_run_time_is_what_the_sidecars_and_provenance_say(tmp_path):
+    """pretrain_full/run_time.md: committed == regenerated; every paper-size part is listed or named as missing."""
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    text = publish.paper_size_run_time(os.path.join(root, "saved_models"), str(tmp_path))
+    with open(os.path.join(publish.RESULTS, "pretrain_full", "run_time.md"), encoding="utf-8") as fh:
+        assert fh.read() == text
+    for variant in publish.PAPER_SIZE_VARIANTS:
+        assert f"`{variant}_full`" in text
+    for run in publish.FULL_TABLE_RESULTS:
+        assert f"`{run}`" in text
+
+
 def test_encoder_versions_name_the_files_each_result_measured(tmp_path):
     """encoder_versions.md is what the committed provenance and sidecars say; a replaced file is traced."""
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
