@@ -11,7 +11,8 @@
   the pairing key of :func:`astrokeras.pipeline.make_paired_dataset`), ``view`` and ``survey``;
 * :func:`band_subset`: the view of any light curves through some of their bands (e.g. real BTS r only);
 * :func:`paired_dataset`: tokens + labels -> the batches of ``k`` views per object that
-  :class:`~astrokeras.models.InvariantClassifier` trains on.
+  :class:`~astrokeras.models.InvariantClassifier` trains on;
+* :func:`split_objects`: train / validation by object, so no object has views on both sides.
 
 Example:
     >>> import astrokeras as ak
@@ -32,7 +33,7 @@ import pandas as pd
 
 from astrokeras.photometry import LightCurves
 
-__all__ = ["ALERT_SUFFIX", "band_subset", "simulate_paired_views", "stack_views", "paired_dataset"]
+__all__ = ["ALERT_SUFFIX", "band_subset", "simulate_paired_views", "stack_views", "paired_dataset", "split_objects"]
 
 ALERT_SUFFIX = "#alerts"
 """A view string ending in this is the alert (S/N >= 5 detections) copy of the view before it."""
@@ -128,6 +129,31 @@ def stack_views(views: Mapping[str, LightCurves], object_codes: Mapping[str, int
     meta["object_code"] = codes.astype(np.int64)
     stacked.metadata = meta
     return stacked
+
+
+def split_objects(stacked: LightCurves, val_fraction: float, seed: int = 0) -> tuple[LightCurves, LightCurves]:
+    """Train / validation subsets of stacked views, split by object (every view of an object on one side),
+    stratified by the ``label`` metadata column.
+
+    Membership is looked up by hashing (linear time): a million views split in seconds.
+
+    Example:
+        >>> views = stack_views(simulate_paired_views(("ztf", "lsst"), classes={"SN Ia": 10, "SN II": 10}, seed=1))
+        >>> train, val = split_objects(views, 0.2, seed=0)
+        >>> set(train.metadata["object_key"]) & set(val.metadata["object_key"])
+        set()
+    """
+    from astrokeras.evaluation import train_test_split_ids
+
+    for column in ("object_key", "label"):
+        if column not in stacked.metadata.columns:
+            raise ValueError(f"split_objects: the metadata has no {column!r} column (stack the views with stack_views)")
+    keys = stacked.metadata["object_key"].astype(str)
+    first = ~keys.duplicated().to_numpy()
+    train_keys, val_keys = train_test_split_ids(
+        keys.to_numpy()[first], stacked.metadata["label"].astype(str).to_numpy()[first], val_fraction, seed=seed)
+    return (stacked.subset(keys.isin(set(train_keys)).to_numpy()),
+            stacked.subset(keys.isin(set(val_keys)).to_numpy()))
 
 
 def paired_dataset(stacked: LightCurves, tokenizer=None, label_columns: Mapping[str, str] | None = None,

@@ -389,11 +389,7 @@ def run_invariant_variant(variant: str, config: Config, workdir: str) -> dict:
     """Pretrain an :class:`~astrokeras.models.InvariantClassifier` on paired views (split by object)."""
     vdir = os.path.join(workdir, variant)
     lcs = _simulate_paired(config, workdir)
-    keys = lcs.metadata["object_key"].astype(str).to_numpy()
-    first = ~pd.Series(keys).duplicated().to_numpy()
-    train_keys, val_keys = ak.evaluation.train_test_split_ids(
-        keys[first], lcs.metadata["label"].astype(str).to_numpy()[first], config.val_fraction, seed=config.seed)
-    train, val = lcs.subset(np.isin(keys, train_keys)), lcs.subset(np.isin(keys, val_keys))
+    train, val = ak.paired.split_objects(lcs, config.val_fraction, seed=config.seed)
     codes = pd.Categorical(train.metadata["label"], categories=list(ak.simulation.CLASSES)).codes
     class_weight = ak.class_weights(codes, len(ak.simulation.CLASSES)).tolist()
     ak.training.set_global_seed(config.seed)  # before any weight exists

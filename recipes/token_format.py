@@ -130,11 +130,7 @@ def pretraining_data(config: Config, workdir: str) -> ak.LightCurves:
 
 
 def _split(lcs: ak.LightCurves, config: Config):
-    keys = lcs.metadata["object_key"].astype(str).to_numpy()
-    first = ~pd.Series(keys).duplicated().to_numpy()
-    train_keys, val_keys = ak.evaluation.train_test_split_ids(
-        keys[first], lcs.metadata["label"].astype(str).to_numpy()[first], config.val_fraction, seed=config.seed)
-    return lcs.subset(np.isin(keys, train_keys)), lcs.subset(np.isin(keys, val_keys))
+    return ak.paired.split_objects(lcs, config.val_fraction, seed=config.seed)
 
 
 def _dataset(lcs, tokenizer, config, shuffle):
