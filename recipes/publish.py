@@ -192,13 +192,14 @@ def pretrain_summary(models_dir: str, results_dir: str = RESULTS, size: str = "q
 FULL_TABLE_RESULTS = ("table1_full", "table1_full_eros", "table1_full_sim", "table2_full")
 
 
-def paper_size_run_time(models_dir: str, results_dir: str = RESULTS) -> str:
+def paper_size_run_time(models_dir: str, results_dir: str = RESULTS, out_dir: str | None = None) -> str:
     """``pretrain_full/run_time.md``: the time of the whole paper-size run, pretraining + tables.
 
     One row per part: each simulator-v2 ``NAME_full`` encoder's training time (sidecar ``train_wall_s``)
     and each ``--full`` table part whose ``provenance.json`` measured the current ``NAME_full`` files
     (wall time); parts not done yet are named. Each part ran as one process with one TensorFlow thread,
-    two at a time on the 2 cores, so the elapsed time is about half the sum; returns the Markdown."""
+    two at a time on the 2 cores, so the elapsed time is about half the sum; written under ``out_dir``
+    (default ``results_dir``); returns the Markdown."""
     from astrokeras.presets import encoder_info, list_encoders
 
     released = set(list_encoders(models_dir))
@@ -233,7 +234,8 @@ def paper_size_run_time(models_dir: str, results_dir: str = RESULTS) -> str:
         pre = table[table["part"].str.startswith("pretraining")]["minutes"].sum()
         total = table["minutes"].sum()
         table["minutes"] = table["minutes"].map(lambda m: f"{m:.1f}")
-        table["command"] = table["command"].map(lambda c: f"`{c}`" if c else "")
+        # a "|" inside a cell (e.g. --scratch-settings "a|b") would split the Markdown cell: escaped
+        table["command"] = table["command"].map(lambda c: "`" + c.replace("|", "\\|") + "`" if c else "")
         text = markdown_table(table.set_index("part"))
         text += (f"\nWhole paper-size run: **{total / 60:.1f} h** of process time ({pre / 60:.1f} h pretraining, "
                  f"{(total - pre) / 60:.1f} h tables); each process used one thread and two ran at a time on the "
@@ -242,7 +244,7 @@ def paper_size_run_time(models_dir: str, results_dir: str = RESULTS) -> str:
         text = "(no part of the paper-size run is done yet)\n"
     if missing:
         text += "\nNot included yet: " + ", ".join(missing) + ".\n"
-    dest = os.path.join(results_dir, "pretrain_full")
+    dest = os.path.join(out_dir or results_dir, "pretrain_full")
     os.makedirs(dest, exist_ok=True)
     atomic_write_text(os.path.join(dest, "run_time.md"), text)
     return text

@@ -3,6 +3,7 @@ README tables are exactly what the committed result files say."""
 
 import json
 import os
+import re
 
 import numpy as np
 import pandas as pd
@@ -68,13 +69,16 @@ def test_pretraining_table_matches_the_released_sidecars(tmp_path):
 def test_paper_size_run_time_is_what_the_sidecars_and_provenance_say(tmp_path):
     """pretrain_full/run_time.md: committed == regenerated; every paper-size part is listed or named as missing."""
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    text = publish.paper_size_run_time(os.path.join(root, "saved_models"), str(tmp_path))
+    text = publish.paper_size_run_time(os.path.join(root, "saved_models"), out_dir=str(tmp_path))
     with open(os.path.join(publish.RESULTS, "pretrain_full", "run_time.md"), encoding="utf-8") as fh:
         assert fh.read() == text
     for variant in publish.PAPER_SIZE_VARIANTS:
         assert f"`{variant}_full`" in text
     for run in publish.FULL_TABLE_RESULTS:
         assert f"`{run}`" in text
+    for line in text.splitlines():  # every table row keeps its three cells ("|" in commands escaped)
+        if line.startswith("| "):
+            assert len(re.split(r"(?<!\\)\|", line)) == 5, line
 
 
 def test_encoder_versions_name_the_files_each_result_measured(tmp_path):
