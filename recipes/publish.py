@@ -134,8 +134,12 @@ def runtime_line(folder: str, log_path: str | None) -> str:
             m = re.search(r"Maximum resident set size \(kbytes\): (\d+)", fh.read())
         if m:
             text += f", {int(m.group(1)) / 1024 ** 2:.2f} GB peak RSS"
-    command = re.sub(r"python \S*astrofm/__main__\.py", "python -m astrofm", prov["command"])
-    return text + f" (`{command}`).\n"
+    return text + f" (`{_user_command(prov)}`).\n"
+
+
+def _user_command(prov: dict) -> str:
+    """The recipe command recorded in a provenance, as a user types it (``python -m astrofm ...``)."""
+    return re.sub(r"python \S*astrofm/__main__\.py", "python -m astrofm", prov.get("command", ""))
 
 
 #: the quick released encoders whose sidecars make the pretraining table (current, then previous release)
@@ -202,21 +206,21 @@ def paper_size_run_time(models_dir: str, results_dir: str = RESULTS, out_dir: st
     (default ``results_dir``); returns the Markdown."""
     from astrokeras.presets import encoder_info, list_encoders
 
-    released = set(list_encoders(models_dir))
+    infos = {name: encoder_info(name, models_dir) for name in list_encoders(models_dir) if name.endswith("_full")}
     rows, missing = [], []
     for variant in PAPER_SIZE_VARIANTS:
         name = f"{variant}_full"
-        if name not in released:
+        if name not in infos:
             missing.append(f"`{name}` (not released yet)")
             continue
-        info = encoder_info(name, models_dir)
+        info = infos[name]
         seconds = (info.get("validation_metrics") or {}).get("train_wall_s")
         if info.get("simulator_version", 1) < 2 or seconds is None:
             missing.append(f"`{name}` (no simulator-v2 training time)")
             continue
         rows.append({"part": f"pretraining `{name}`", "minutes": seconds / 60,
                      "command": info.get("command", "")})
-    current = {name: encoder_info(name, models_dir)["sha256"] for name in released if name.endswith("_full")}
+    current = {name: info["sha256"] for name, info in infos.items()}
     for run in FULL_TABLE_RESULTS:
         path = os.path.join(results_dir, run, "provenance.json")
         prov = {}
@@ -227,8 +231,7 @@ def paper_size_run_time(models_dir: str, results_dir: str = RESULTS, out_dir: st
         if not measured or any(current.get(n) != sha for n, sha in measured.items()):
             missing.append(f"`{run}` (not yet run on the current paper-size encoders)")
             continue
-        command = re.sub(r"python \S*astrofm/__main__\.py", "python -m astrofm", prov.get("command", ""))
-        rows.append({"part": f"`{run}`", "minutes": prov["wall_time_s"] / 60, "command": command})
+        rows.append({"part": f"`{run}`", "minutes": prov["wall_time_s"] / 60, "command": _user_command(prov)})
     if rows:
         table = pd.DataFrame(rows)
         pre = table[table["part"].str.startswith("pretraining")]["minutes"].sum()
@@ -327,8 +330,9 @@ def main(argv: list[str] | None = None) -> int:
             if os.path.exists(os.path.join(folder, "provenance.json")):  # a finished run
                 print(f"published {folder} -> {publish_run(folder, name)}")
     encoder_versions(os.path.join(ROOT, "saved_models"))
-    paper_size_run_time(os.path.join(ROOT, "saved_models"))
     print(f"encoders measured by each result -> {os.path.join(RESULTS, 'encoder_versions.md')}")
+    paper_size_run_time(os.path.join(ROOT, "saved_models"))
+    print(f"paper-size run time -> {os.path.join(RESULTS, 'pretrain_full', 'run_time.md')}")
     for path in MARKDOWN_FILES:
         changed = update_markdown_blocks(path, RESULTS)
         print(f"{path}: {len(changed)} block(s) regenerated")

@@ -129,10 +129,6 @@ def pretraining_data(config: Config, workdir: str) -> ak.LightCurves:
     return ak.caching.cached_light_curves(os.path.join(workdir, "data"), "token_format_pretrain", key, build)
 
 
-def _split(lcs: ak.LightCurves, config: Config):
-    return ak.paired.split_objects(lcs, config.val_fraction, seed=config.seed)
-
-
 def _dataset(lcs, tokenizer, config, shuffle):
     names = {"class": list(CLASSES)}
     if config.objective == "invariant":
@@ -248,7 +244,7 @@ def run(config: Config, workdir: str) -> pd.DataFrame:
     if unknown:
         raise ValueError(f"unknown token formats {unknown}; choose from {', '.join(FORMATS)}")
     lcs = pretraining_data(config, workdir)
-    train, val = _split(lcs, config)
+    train, val = ak.paired.split_objects(lcs, config.val_fraction, seed=config.seed)
     pre = {name: pretrain_format(name, config, workdir, train, val) for name in config.formats}
     t_pre = time.perf_counter() - t_start
 
