@@ -551,13 +551,45 @@ def _child_args(args) -> list[str]:
     return out
 
 
+def _wait_until_training(proc, log_path: str, offset: int, poll_s: float, timeout_s: float) -> None:
+    """Block until a worker's log shows an epoch line after byte ``offset`` (its data are prepared), the
+    worker ended, or ``timeout_s`` passed."""
+    t0 = time.perf_counter()
+    while proc.poll() is None and time.perf_counter() - t0 < timeout_s:
+        with open(log_path, "rb") as f:
+            f.seek(offset)
+            if b"Epoch " in f.read():
+                return
+        time.sleep(poll_s)
+
+
+def _exit_description(returncode: int) -> str:
+    """``exit status 1``, or for a worker killed by a signal its name (SIGKILL: most often the
+    out-of-memory killer)."""
+    if returncode >= 0:
+        return f"exit status {returncode}"
+    import signal
+
+    try:
+        name = signal.Signals(-returncode).name
+    except ValueError:
+        name = f"signal {-returncode}"
+    hint = " (most often the out-of-memory killer: run fewer --processes)" if name == "SIGKILL" else ""
+    return f"exit status {returncode}, killed by {name}{hint}"
+
+
 def run_processes(config: Config, workdir: str, child_args: list[str], processes: int,
-                  threads: int | None = None, poll_s: float = 5.0) -> int:
+                  threads: int | None = None, poll_s: float = 5.0, stagger_timeout_s: float = 1800.0) -> int:
     """Train ``config.variants`` in ``processes`` worker processes at a time, one variant each, with
     ``threads`` TensorFlow threads each (default: the cores shared out); on a CPU two single-threaded
     runs finish ~2x sooner than one using both cores. The simulated sets are built once, here, before
     the workers start (they read the cache). Each worker logs to ``workdir/<variant>.log`` and resumes
-    its own checkpoint when the command is run again. Returns 0, or 1 when a worker failed (named)."""
+    its own checkpoint when the command is run again. Returns 0, or 1 when a worker failed (named).
+
+    Workers start one after another: the next one starts when the previous one's log shows its first
+    epoch (at most ``stagger_timeout_s`` later; 0: all at once), because a worker's peak memory is in
+    preparing its data (measured: ~14 GB RSS for a paper-size paired-view worker, ~6 GB once training),
+    and two paired-view workers preparing at once were killed by the out-of-memory killer on 24 GB."""
     import subprocess
 
     os.makedirs(workdir, exist_ok=True)
@@ -575,14 +607,17 @@ def run_processes(config: Config, workdir: str, child_args: list[str], processes
             cmd = [sys.executable, "-m", "astrofm", "recipes.pretrain", "--variant", variant,
                    "--threads", str(threads), *child_args]
             print(f"[pretrain] start {variant}: {' '.join(cmd[1:])} (log {log.name})", flush=True)
-            running[variant] = (subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, cwd=root), log,
-                                time.perf_counter())
+            offset = log.tell()
+            proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, cwd=root)
+            running[variant] = (proc, log, time.perf_counter())
+            if queue and len(running) < processes and stagger_timeout_s > 0:
+                _wait_until_training(proc, log.name, offset, min(poll_s, 5.0), stagger_timeout_s)
         time.sleep(poll_s)
         for variant, (proc, log, t0) in list(running.items()):
             if proc.poll() is not None:
                 log.close()
                 del running[variant]
-                print(f"[pretrain] {variant} ended with exit status {proc.returncode} after "
+                print(f"[pretrain] {variant} ended with {_exit_description(proc.returncode)} after "
                       f"{(time.perf_counter() - t0) / 60:.1f} min", flush=True)
                 if proc.returncode != 0:
                     failed.append(variant)

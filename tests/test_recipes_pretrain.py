@@ -152,6 +152,54 @@ def test_processes_train_variants_in_parallel_workers_and_release_them(tmp_path)
         pretrain.main(argv[:-1] + ["0"])
 
 
+class _FakeWorker:
+    """Stands in for a worker process: its first poll writes an epoch line to its log, the second ends it."""
+
+    def __init__(self, cmd, stdout, events, **kwargs):
+        self.variant, self.log, self.events, self.polls = cmd[cmd.index("--variant") + 1], stdout, events, 0
+        self.returncode = None
+        events.append(("start", self.variant))
+
+    def poll(self):
+        self.polls += 1
+        if self.polls == 1:
+            self.log.write(b"Epoch 1/1\n")
+            self.log.flush()
+            self.events.append(("epoch", self.variant))
+            return None
+        self.returncode = 0
+        return 0
+
+
+@pytest.mark.parametrize("stagger_timeout_s", [1800.0, 0.0])
+def test_workers_start_one_after_another_once_the_previous_one_trains(monkeypatch, tmp_path, stagger_timeout_s):
+    """A worker's peak memory is in preparing its data, so the next starts after its first epoch line
+    (two paper-size paired-view workers preparing at once were OOM-killed on 24 GB); 0 starts all at once."""
+    import subprocess
+
+    events = []
+    monkeypatch.setattr(subprocess, "Popen", lambda cmd, **kw: _FakeWorker(cmd, events=events, **kw))
+    monkeypatch.setattr(pretrain, "_simulate", lambda config, workdir: None)
+    monkeypatch.setattr(pretrain, "summarize", lambda workdir: None)
+    config = pretrain.get_config(quick=True, variants=("classifier_ztf_lsst", "contrastive_ztf_lsst"))
+    code = pretrain.run_processes(config, str(tmp_path), [], processes=2, threads=1, poll_s=0.01,
+                                  stagger_timeout_s=stagger_timeout_s)
+    assert code == 0
+    starts = [i for i, (kind, _) in enumerate(events) if kind == "start"]
+    first_epoch = events.index(("epoch", "classifier_ztf_lsst"))
+    if stagger_timeout_s:
+        assert starts[1] > first_epoch   # the second started after the first one's epoch line
+    else:
+        assert starts == [0, 1]          # both at once
+
+
+def test_a_worker_killed_by_the_kernel_is_named_with_its_signal():
+    assert pretrain._exit_description(1) == "exit status 1"
+    killed = pretrain._exit_description(-9)
+    assert "SIGKILL" in killed and "out-of-memory" in killed and "--processes" in killed
+    assert "SIGTERM" in pretrain._exit_description(-15) and "out-of-memory" not in pretrain._exit_description(-15)
+
+
 def test_variant_groups_expand_in_order_without_repeats(monkeypatch):
     seen = {}
     monkeypatch.setattr(pretrain, "run", lambda config, workdir: seen.setdefault("variants", config.variants))
