@@ -196,13 +196,16 @@ def array_fingerprint(*arrays) -> str:
     return h.hexdigest()[:16]
 
 
-def _git(*args) -> str | None:
+def _git(*args, strip: bool = True) -> str | None:
+    """``git ARGS`` in the package's checkout (None outside one); ``strip=False`` keeps the leading blank
+    of ``status --porcelain`` lines (`` M path``), which the path column is counted from."""
     here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     try:
-        return subprocess.run(["git", *args], cwd=here, capture_output=True, text=True, timeout=10,
-                              check=True).stdout.strip()
+        out = subprocess.run(["git", *args], cwd=here, capture_output=True, text=True, timeout=10,
+                             check=True).stdout
     except Exception:
         return None
+    return out.strip() if strip else out
 
 
 _GIT_STATE: dict | None = None
@@ -219,8 +222,9 @@ def git_state(refresh: bool = False) -> dict:
     """
     global _GIT_STATE
     if _GIT_STATE is None or refresh:
-        status = _git("status", "--porcelain", "--untracked-files=no")
+        status = _git("status", "--porcelain", "--untracked-files=no", strip=False)
         paths = sorted(line[3:] for line in status.splitlines() if line.strip()) if status else []
+        status = None if status is None else status.strip()
         _GIT_STATE = {"git_commit": _git("rev-parse", "HEAD"), "git_dirty": None if status is None else bool(status),
                       "git_dirty_paths": paths[:50]}
     return dict(_GIT_STATE)

@@ -102,9 +102,9 @@ def test_provenance_names_the_code_the_run_started_from(monkeypatch):
     answers = {"status": " M README.md\n M recipes/table1.py", "rev-parse": "0123456789abcdef"}
     calls = []
 
-    def fake_git(*args):
+    def fake_git(*args, strip=True):  # like results._git: stripped unless strip=False
         calls.append(args[0])
-        return answers[args[0]]
+        return answers[args[0]].strip() if strip else answers[args[0]]
 
     monkeypatch.setattr(results, "_git", fake_git)
     monkeypatch.setattr(results, "_GIT_STATE", None)
