@@ -282,16 +282,47 @@ def encoder_versions(models_dir: str, results_dir: str = RESULTS) -> str:
     return text
 
 
+#: files of ``publish_run``'s destination that it writes itself (never stale)
+GENERATED = ("readme_headline.md", "readme_comparisons.md", "readme_previous_release.md", "runtime.md")
+
+
+def run_files(run_dir: str, slack_s: float = 120.0) -> tuple[list[str], list[str]]:
+    """The result files of the last run in ``run_dir``, and those left there by an earlier run.
+
+    A run writes ``provenance.json`` last, with its ``wall_time_s``; a file last written before that run
+    started (more than ``slack_s`` before) is an earlier run's (e.g. a confusion matrix of a row since
+    renamed). Without a wall time, every file counts as the run's.
+    """
+    entries = [e for e in sorted(os.listdir(run_dir)) if os.path.isfile(os.path.join(run_dir, e))
+               and e.endswith(KEEP_EXTENSIONS) and not e.startswith(".")]
+    prov_path = os.path.join(run_dir, "provenance.json")
+    try:
+        with open(prov_path) as f:
+            start = os.path.getmtime(prov_path) - float(json.load(f)["wall_time_s"]) - slack_s
+    except (OSError, KeyError, TypeError, ValueError):
+        return entries, []
+    current = [e for e in entries if os.path.getmtime(os.path.join(run_dir, e)) >= start]
+    return current, [e for e in entries if e not in current]
+
+
 def publish_run(run_dir: str, name: str, results_dir: str = RESULTS) -> str:
-    """Copy the result files of ``run_dir`` to ``results_dir/name``; write ``readme_headline.md``."""
+    """Make ``results_dir/name`` hold the result files of the last run in ``run_dir``: copy them, remove
+    files an earlier run left there or in the destination (:func:`run_files`), and write
+    ``readme_headline.md`` and the other generated blocks."""
     dest = os.path.join(results_dir, name)
     os.makedirs(dest, exist_ok=True)
-    for entry in sorted(os.listdir(run_dir)):
-        src = os.path.join(run_dir, entry)
-        if os.path.isfile(src) and entry.endswith(KEEP_EXTENSIONS) and not entry.startswith("."):
-            tmp = os.path.join(dest, f".tmp_{entry}")
-            shutil.copyfile(src, tmp)
-            os.replace(tmp, os.path.join(dest, entry))
+    current, stale = run_files(run_dir)
+    if stale:
+        print(f"[publish] {run_dir}: not copied, left by an earlier run: {', '.join(stale)}")
+    for entry in current:
+        tmp = os.path.join(dest, f".tmp_{entry}")
+        shutil.copyfile(os.path.join(run_dir, entry), tmp)
+        os.replace(tmp, os.path.join(dest, entry))
+    for entry in sorted(os.listdir(dest)):
+        if entry.endswith(KEEP_EXTENSIONS) and entry not in current and entry not in GENERATED \
+                and os.path.isfile(os.path.join(dest, entry)):
+            os.remove(os.path.join(dest, entry))
+            print(f"[publish] removed {os.path.join(dest, entry)}: the last run did not write it")
     if name.startswith(COPY_ONLY):
         return dest
     kind = "table2" if name.startswith("table2") else "table1"

@@ -114,3 +114,27 @@ def test_copy_only_runs_are_published_as_they_are(tmp_path):
     assert sorted(os.listdir(dest)) == ["cross_survey.md", "provenance.json", "runtime.md"]
     with open(os.path.join(dest, "runtime.md")) as fh:
         assert fh.read() == "Wall time 1.0 min\n"  # its own, not re-derived
+
+
+def test_publishing_leaves_out_files_of_an_earlier_run(tmp_path):
+    """A file the last run did not write (older than its start: provenance mtime - wall time) is neither
+    copied nor kept in the destination; the files publish generates itself stay."""
+    import json
+    import time
+
+    run = tmp_path / "runs" / "cross_survey"
+    run.mkdir(parents=True)
+    (run / "old_confusion.csv").write_text("earlier run\n")
+    hour_ago = time.time() - 3600
+    os.utime(run / "old_confusion.csv", (hour_ago, hour_ago))
+    (run / "cross_survey.md").write_text("table\n")
+    (run / "provenance.json").write_text(json.dumps({"wall_time_s": 30.0}))
+    assert publish.run_files(str(run)) == (["cross_survey.md", "provenance.json"], ["old_confusion.csv"])
+    dest = tmp_path / "results" / publish.RUNS["cross_survey"]
+    dest.mkdir(parents=True)
+    (dest / "renamed_row.png").write_bytes(b"stale")   # published before, not written by the last run
+    (dest / "runtime.md").write_text("generated\n")      # publish's own kind of file: kept
+    publish.publish_run(str(run), publish.RUNS["cross_survey"], str(tmp_path / "results"))
+    assert sorted(os.listdir(dest)) == ["cross_survey.md", "provenance.json", "runtime.md"]
+    (run / "provenance.json").write_text("{}")           # no wall time: every file counts as the run's
+    assert publish.run_files(str(run))[1] == []
