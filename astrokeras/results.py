@@ -223,9 +223,8 @@ def git_state(refresh: bool = False) -> dict:
     global _GIT_STATE
     if _GIT_STATE is None or refresh:
         status = _git("status", "--porcelain", "--untracked-files=no", strip=False)
-        paths = sorted(line[3:] for line in status.splitlines() if line.strip()) if status else []
-        status = None if status is None else status.strip()
-        _GIT_STATE = {"git_commit": _git("rev-parse", "HEAD"), "git_dirty": None if status is None else bool(status),
+        paths = sorted(line[3:] for line in (status or "").splitlines() if line.strip())
+        _GIT_STATE = {"git_commit": _git("rev-parse", "HEAD"), "git_dirty": None if status is None else bool(paths),
                       "git_dirty_paths": paths[:50]}
     return dict(_GIT_STATE)
 
