@@ -400,7 +400,7 @@ def _protocol_notes(config: Config) -> list[str]:
             "iterations (<= 200) chosen on dev, deterministic (one fit); fine-tuning: GRU unfrozen "
             f"({config.finetune_trainable!r}), patience {config.finetune_patience}, cap {config.finetune_epochs} "
             f"epochs, seeds {list(config.finetune_seeds)}.",
-            "Encoder: contrastive_ztf_lsst, the one Table 1 selects on BTS dev (class AUROC, Full)."
+            "Encoder: contrastive_ztf_lsst, fixed in the config (Table 1's BTS dev choice when this recipe was written)."
             if config.encoder == "contrastive_ztf_lsst" else f"Encoder: {config.encoder} (given)."]
 
 
