@@ -46,7 +46,8 @@ PAPER_SIZE_ENCODER_ROWS = {f"{name}_full": f"{row}, paper-size pretraining" for 
 #: every released transient encoder measured by Tables 1 and 2 (quick, then paper-size)
 ENCODER_ROWS = {**QUICK_ENCODER_ROWS, **PAPER_SIZE_ENCODER_ROWS}
 #: the paired-view encoders of issue 12 (``recipes.pretrain``'s invariant variant and its control):
-#: measured by ``recipes.cross_survey``, not by Table 1
+#: measured by ``recipes.cross_survey``; not default Table 1 rows (``recipes.table1 --encoders`` adds them: the
+#: ``table1_full_paired`` part)
 PAIRED_ENCODER_ROWS = {
     "invariant_ztf_lsst": "Classifier + view invariance (ours)",
     "classifier_paired_ztf_lsst": "Classifier on the paired views (control; ours)",

@@ -60,8 +60,8 @@ from astrokeras.learners import FeatureLearner, LatentLearner, SequenceLearner
 from astrokeras.progress import Progress
 from astrokeras.protocol import Task, run_anomaly, run_classification, run_regression, scenario_subset
 from astrokeras.results import RunLog, commit_label, format_cell
-from astrokeras.tasks import (BTS_CLASSES, ENCODER_ROWS, EROS_CLASSES, PREVIOUS_ENCODER_ROWS, QUICK_ENCODER_ROWS,
-                              encoder_row, FEATURE_ROW, SCRATCH_ROW, SIM_BANDS, BTSSplit, bts_split, table_encoders)
+from astrokeras.tasks import (BTS_CLASSES, ENCODER_ROWS, EROS_CLASSES, PAIRED_ENCODER_ROWS, PREVIOUS_ENCODER_ROWS,
+                              QUICK_ENCODER_ROWS, encoder_row, FEATURE_ROW, SCRATCH_ROW, SIM_BANDS, BTSSplit, bts_split, table_encoders)
 
 SCENARIOS = ("Lim.", "Full")
 
@@ -436,6 +436,13 @@ def comparison_pairs(rows: list[str], selected_row: str | None, hybrid: str | No
                       "adversarial_confusion_ztf_lsst", "classifier_ztf"):
             pairs.append((ENCODER_ROWS[other + suffix], base))
     pairs += [(ENCODER_ROWS[f"{name}_full"], ENCODER_ROWS[name]) for name in QUICK_ENCODER_ROWS]
+    # the paired-view encoders (given with --encoders): the view-invariance objective against its control (the
+    # same paired views, cross entropy only) and both against the plain classifier of the same size
+    for suffix in ("", "_full"):
+        invariant = PAIRED_ENCODER_ROWS[f"invariant_ztf_lsst{suffix}"]
+        control = PAIRED_ENCODER_ROWS[f"classifier_paired_ztf_lsst{suffix}"]
+        base = ENCODER_ROWS[f"classifier_ztf_lsst{suffix}"]
+        pairs += [(invariant, control), (invariant, base), (control, base)]
     if hybrid:
         pairs += [(hybrid, FEATURE_ROW)] + ([(hybrid, selected_row)] if selected_row else [])
     pairs.append((FEATURE_ROW, SCRATCH_ROW))

@@ -227,6 +227,15 @@ def test_previous_releases_are_rows_compared_with_their_retrained_versions():
     pairs = table1.comparison_pairs(full_rows, None, None)
     assert (full_rows[0], full_rows[1]) in pairs and (full_rows[0], full_rows[2]) in pairs
     assert (full_rows[2], full_rows[1]) not in pairs
-    # the paired-view encoders are not Table 1 rows; the cross-survey table shows them and their v1 releases
+    # the paired-view encoders are not default Table 1 rows (--encoders adds them): the objective is compared
+    # with its control and both with the plain classifier of their size, never across sizes
+    from astrokeras.tasks import PAIRED_ENCODER_ROWS
+    inv, ctl = PAIRED_ENCODER_ROWS["invariant_ztf_lsst_full"], PAIRED_ENCODER_ROWS["classifier_paired_ztf_lsst_full"]
+    base, quick_inv = ENCODER_ROWS["classifier_ztf_lsst_full"], PAIRED_ENCODER_ROWS["invariant_ztf_lsst"]
+    pairs = table1.comparison_pairs([inv, ctl, base, quick_inv, FEATURE_ROW], None, None)
+    assert {(inv, ctl), (inv, base), (ctl, base), (inv, FEATURE_ROW), (quick_inv, FEATURE_ROW)} <= set(pairs)
+    assert not {(quick_inv, base), (quick_inv, inv), (inv, quick_inv)} & set(pairs)
+    assert "invariant_ztf_lsst_full" not in table1.get_config(quick=False).encoders
+    # the cross-survey table shows them and their v1 releases
     assert encoder_row("invariant_ztf_lsst_sim1") == "Classifier + view invariance (ours) [simulator v1]"
     assert "invariant_ztf_lsst_sim1" not in table1.get_config(quick=True).previous_encoders
