@@ -86,7 +86,10 @@ class TrainingCheckpoint(keras.callbacks.Callback):
 
     The checkpoint records ``params`` (epochs, seed, learning rate, ..., the number of training
     batches and the caller's ``run_id``); a checkpoint whose ``params`` differ from the current run's
-    is refused with :class:`CheckpointMismatchError` instead of being resumed into the wrong run.
+    is refused with :class:`CheckpointMismatchError` instead of being resumed into the wrong run. Only the
+    epoch cap may change on resume (no schedule depends on it), down to the epochs already trained: a run
+    resumed with ``epochs`` equal to its checkpoint's epoch trains nothing more and ends as an early stop
+    would (best weights restored), which caps a run that early stopping has not ended yet.
     """
 
     def __init__(self, workdir: str, early_stopping: ResumableEarlyStopping | None = None, params: dict | None = None):
@@ -121,8 +124,17 @@ class TrainingCheckpoint(keras.callbacks.Callback):
         with open(os.path.join(path, "state.json")) as fh:
             state = json.load(fh)
         stored = state.get("params")
-        if stored is not None and stored != self.params_record:
-            diff = sorted(k for k in set(stored) | set(self.params_record) if stored.get(k) != self.params_record.get(k))
+        # the epoch cap may change on resume (it changes where a run ends, not what an epoch computes), but
+        # not below the epochs already trained
+        if stored is not None and int(self.params_record.get("epochs") or 0) < int(state["epoch"]):
+            raise CheckpointMismatchError(
+                f"{self.workdir}: its checkpoint has already trained {state['epoch']} epochs, more than the "
+                f"{self.params_record.get('epochs')} asked for now; ask for at least {state['epoch']} epochs")
+        ignored = {"epochs"}
+        if stored is not None and ({k: v for k, v in stored.items() if k not in ignored}
+                                   != {k: v for k, v in self.params_record.items() if k not in ignored}):
+            diff = sorted(k for k in (set(stored) | set(self.params_record)) - ignored
+                          if stored.get(k) != self.params_record.get(k))
             raise CheckpointMismatchError(
                 f"{self.workdir}: its checkpoint (epoch {state['epoch']}) was written by another run "
                 f"({', '.join(f'{k}: {stored.get(k)!r} then, {self.params_record.get(k)!r} now' for k in diff)}); "

@@ -127,6 +127,32 @@ def test_a_checkpoint_of_another_run_is_refused_not_resumed(tmp_path):
     assert [r.split(",")[0] for r in rows[1:]] == ["0", "1", "2", "3"]
 
 
+def test_a_resumed_run_may_change_its_epoch_cap_but_not_below_its_checkpoint(tmp_path):
+    """Capping a run that early stopping has not ended: resume with epochs = the checkpoint's epoch."""
+    x, y = _data()
+    xv, yv = _data(seed=1)
+
+    def fit(workdir, epochs, callbacks=()):
+        training.set_global_seed(0)
+        model = _model()
+        history = training.pretrain(model, (x, y), validation_data=(xv, yv), epochs=epochs, patience=50, seed=0,
+                                    workdir=str(workdir), verbose=0, callbacks=callbacks, jit_compile=False)
+        return model, history
+
+    capped, _ = fit(tmp_path / "uninterrupted", epochs=2)        # a run asked for 2 epochs from the start
+    with pytest.raises(KeyboardInterrupt):
+        fit(tmp_path / "run", epochs=6, callbacks=[_Kill()])       # asked for 6, killed after epoch 2
+    with pytest.raises(training.CheckpointMismatchError, match="already trained 2 epochs.*at least 2"):
+        fit(tmp_path / "run", epochs=1)
+    resumed, history = fit(tmp_path / "run", epochs=2)            # capped at 2: nothing more is trained
+    assert history.resumed_epochs == 2 and len(history.history["loss"]) == 2
+    for wa, wb in zip(capped.get_weights(), resumed.get_weights()):  # the best epoch's weights, as uninterrupted
+        np.testing.assert_allclose(wa, wb, atol=1e-6)
+    saved = json.loads((tmp_path / "run" / "history.json").read_text())
+    assert saved["epochs_run"] == 2 and saved["params"]["epochs"] == 2
+    assert not (tmp_path / "run" / "backup").exists()               # finished: nothing left to resume
+
+
 def test_limit_threads_caps_both_tensorflow_pools_and_rejects_nonsense():
     import subprocess
     import sys
