@@ -491,7 +491,9 @@ def main(argv: list[str] | None = None) -> int:
                              "paper's five) or 'all'; e.g. 'paper,invariant_ztf_lsst'")
     parser.add_argument("--full", action="store_true", help="paper-size data and epochs")
     parser.add_argument("--scale", type=float, help="override the preset scale")
-    parser.add_argument("--epochs", type=int, help="override the maximum number of epochs")
+    parser.add_argument("--epochs", type=int,
+                        help="override the maximum number of epochs (may change when resuming a checkpoint; "
+                             "the checkpoint's epoch ends the run there, best weights restored)")
     parser.add_argument("--paired-scale", type=float, help="scale of the paired simulations (invariant variants)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--workdir", default=os.path.join("runs", "pretrain"))
