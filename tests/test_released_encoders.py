@@ -17,7 +17,7 @@ CURRENT = ["adversarial_confusion_ztf_lsst", "adversarial_ztf_lsst", "classifier
            "classifier_ztf_lsst", "classifier_ztf_lsst_full", "contrastive_adversarial_ztf_lsst", "contrastive_ztf_lsst",
            "contrastive_ztf_lsst_full", "invariant_ztf_lsst", "classifier_variables_ztf_lsst",
            "adversarial_ztf_lsst_full", "contrastive_adversarial_ztf_lsst_full", "classifier_ztf_full",
-           "adversarial_confusion_ztf_lsst_full", "invariant_ztf_lsst_full"]
+           "adversarial_confusion_ztf_lsst_full", "invariant_ztf_lsst_full", "classifier_paired_ztf_lsst_full"]
 #: the previous (simulator v1) release of the six quick encoders, the two paired-view ones and the two first
 #: paper-size ones, kept for Tables 1 and 2's and the cross-survey table's side-by-side rows
 PREVIOUS = [f"{name}_sim1" for name in ("adversarial_confusion_ztf_lsst", "adversarial_ztf_lsst", "classifier_ztf",
