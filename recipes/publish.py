@@ -39,7 +39,8 @@ RESULTS = os.path.join(HERE, "results")
 ROOT = os.path.dirname(HERE)
 MARKDOWN_FILES = (os.path.join(ROOT, "README.md"), os.path.join(HERE, "README.md"))
 RUNS = {"table1": "table1_quick", "table1_full": "table1_full", "table1_full_eros": "table1_full_eros",
-        "table1_full_sim": "table1_full_sim", "table1_full_paired": "table1_full_paired", "table2": "table2_quick", "table2_full": "table2_full",
+        "table1_full_sim": "table1_full_sim", "table1_full_paired": "table1_full_paired",
+        "table2": "table2_quick", "table2_full": "table2_full",
         "table1_eros_variables": "table1_quick_eros_variables", "cross_survey": "cross_survey_quick",
         "token_format": "token_format_quick", "token_format_invariant": "token_format_invariant_quick"}
 #: recipes whose result files are copied as they are (they write their own tables and runtime.md)

@@ -61,7 +61,8 @@ from astrokeras.progress import Progress
 from astrokeras.protocol import Task, run_anomaly, run_classification, run_regression, scenario_subset
 from astrokeras.results import RunLog, commit_label, format_cell
 from astrokeras.tasks import (BTS_CLASSES, ENCODER_ROWS, EROS_CLASSES, PAIRED_ENCODER_ROWS, PREVIOUS_ENCODER_ROWS,
-                              QUICK_ENCODER_ROWS, encoder_row, FEATURE_ROW, SCRATCH_ROW, SIM_BANDS, BTSSplit, bts_split, table_encoders)
+                              QUICK_ENCODER_ROWS, encoder_row, FEATURE_ROW, SCRATCH_ROW, SIM_BANDS, BTSSplit, bts_split,
+                              table_encoders)
 
 SCENARIOS = ("Lim.", "Full")
 
