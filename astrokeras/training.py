@@ -126,10 +126,11 @@ class TrainingCheckpoint(keras.callbacks.Callback):
         stored = state.get("params")
         # the epoch cap may change on resume (it changes where a run ends, not what an epoch computes), but
         # not below the epochs already trained
-        if stored is not None and int(self.params_record.get("epochs") or 0) < int(state["epoch"]):
+        cap = self.params_record.get("epochs")
+        if stored is not None and cap is not None and int(cap) < int(state["epoch"]):
             raise CheckpointMismatchError(
                 f"{self.workdir}: its checkpoint has already trained {state['epoch']} epochs, more than the "
-                f"{self.params_record.get('epochs')} asked for now; ask for at least {state['epoch']} epochs")
+                f"{cap} asked for now; ask for at least {state['epoch']} epochs")
         ignored = {"epochs"}
         if stored is not None and ({k: v for k, v in stored.items() if k not in ignored}
                                    != {k: v for k, v in self.params_record.items() if k not in ignored}):

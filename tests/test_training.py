@@ -151,6 +151,17 @@ def test_a_resumed_run_may_change_its_epoch_cap_but_not_below_its_checkpoint(tmp
     saved = json.loads((tmp_path / "run" / "history.json").read_text())
     assert saved["epochs_run"] == 2 and saved["params"]["epochs"] == 2
     assert not (tmp_path / "run" / "backup").exists()               # finished: nothing left to resume
+    # a checkpoint callback used without params (no epoch cap recorded) still resumes
+    x2, y2 = _data()
+    plain = str(tmp_path / "plain")
+    model = _model()
+    model.compile(optimizer="adam")  # the task model's objective is built in
+    with pytest.raises(KeyboardInterrupt):
+        model.fit(x2, y2, epochs=4, verbose=0, callbacks=[training.TrainingCheckpoint(plain), _Kill()])
+    model = _model()
+    model.compile(optimizer="adam")
+    history = model.fit(x2, y2, epochs=4, verbose=0, callbacks=[training.TrainingCheckpoint(plain)])
+    assert len(history.history["loss"]) == 2  # epochs 2 and 3 after the resume
 
 
 def test_limit_threads_caps_both_tensorflow_pools_and_rejects_nonsense():
