@@ -124,22 +124,21 @@ class TrainingCheckpoint(keras.callbacks.Callback):
         with open(os.path.join(path, "state.json")) as fh:
             state = json.load(fh)
         stored = state.get("params")
-        # the epoch cap may change on resume (it changes where a run ends, not what an epoch computes), but
-        # not below the epochs already trained
-        cap = self.params_record.get("epochs")
-        if stored is not None and cap is not None and int(cap) < int(state["epoch"]):
-            raise CheckpointMismatchError(
-                f"{self.workdir}: its checkpoint has already trained {state['epoch']} epochs, more than the "
-                f"{cap} asked for now; ask for at least {state['epoch']} epochs")
-        ignored = {"epochs"}
-        if stored is not None and ({k: v for k, v in stored.items() if k not in ignored}
-                                   != {k: v for k, v in self.params_record.items() if k not in ignored}):
-            diff = sorted(k for k in (set(stored) | set(self.params_record)) - ignored
-                          if stored.get(k) != self.params_record.get(k))
-            raise CheckpointMismatchError(
-                f"{self.workdir}: its checkpoint (epoch {state['epoch']}) was written by another run "
-                f"({', '.join(f'{k}: {stored.get(k)!r} then, {self.params_record.get(k)!r} now' for k in diff)}); "
-                f"delete {self.backup_dir} to start afresh, or train in another workdir")
+        if stored is not None:
+            # the epoch cap may change on resume (it changes where a run ends, not what an epoch computes),
+            # but not below the epochs already trained; every other param must match
+            cap = self.params_record.get("epochs")
+            if cap is not None and int(cap) < int(state["epoch"]):
+                raise CheckpointMismatchError(
+                    f"{self.workdir}: its checkpoint has already trained {state['epoch']} epochs, more than the "
+                    f"{cap} asked for now; ask for at least {state['epoch']} epochs")
+            diff = sorted(k for k in set(stored) | set(self.params_record)
+                          if k != "epochs" and stored.get(k) != self.params_record.get(k))
+            if diff:
+                raise CheckpointMismatchError(
+                    f"{self.workdir}: its checkpoint (epoch {state['epoch']}) was written by another run "
+                    f"({', '.join(f'{k}: {stored.get(k)!r} then, {self.params_record.get(k)!r} now' for k in diff)}); "
+                    f"delete {self.backup_dir} to start afresh, or train in another workdir")
         # check before touching the model: a refused checkpoint leaves the weights as they were
         self.model.load_weights(os.path.join(path, "model.weights.h5"))
         self.rows = state["history"]

@@ -287,6 +287,12 @@ def encoder_versions(models_dir: str, results_dir: str = RESULTS) -> str:
 GENERATED = ("readme_headline.md", "readme_comparisons.md", "readme_previous_release.md", "runtime.md")
 
 
+def _result_files(folder: str) -> list[str]:
+    """The result files of a run or results folder (kept extensions; no hidden or temporary files)."""
+    return [e for e in sorted(os.listdir(folder)) if os.path.isfile(os.path.join(folder, e))
+            and e.endswith(KEEP_EXTENSIONS) and not e.startswith(".")]
+
+
 def run_files(run_dir: str, slack_s: float = 120.0) -> tuple[list[str], list[str]]:
     """The result files of the last run in ``run_dir``, and those left there by an earlier run.
 
@@ -294,8 +300,7 @@ def run_files(run_dir: str, slack_s: float = 120.0) -> tuple[list[str], list[str
     started (more than ``slack_s`` before) is an earlier run's (e.g. a confusion matrix of a row since
     renamed). Without a wall time, every file counts as the run's.
     """
-    entries = [e for e in sorted(os.listdir(run_dir)) if os.path.isfile(os.path.join(run_dir, e))
-               and e.endswith(KEEP_EXTENSIONS) and not e.startswith(".")]
+    entries = _result_files(run_dir)
     prov_path = os.path.join(run_dir, "provenance.json")
     try:
         with open(prov_path) as f:
@@ -319,9 +324,8 @@ def publish_run(run_dir: str, name: str, results_dir: str = RESULTS) -> str:
         tmp = os.path.join(dest, f".tmp_{entry}")
         shutil.copyfile(os.path.join(run_dir, entry), tmp)
         os.replace(tmp, os.path.join(dest, entry))
-    for entry in sorted(os.listdir(dest)):
-        if entry.endswith(KEEP_EXTENSIONS) and entry not in current and entry not in GENERATED \
-                and os.path.isfile(os.path.join(dest, entry)):
+    for entry in _result_files(dest):
+        if entry not in current and entry not in GENERATED:
             os.remove(os.path.join(dest, entry))
             print(f"[publish] removed {os.path.join(dest, entry)}: the last run did not write it")
     if name.startswith(COPY_ONLY):
